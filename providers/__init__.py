@@ -1,0 +1,1 @@
+"""Provider adapters: credentials and scope, read-only collection, normalisation."""

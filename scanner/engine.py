@@ -1,0 +1,202 @@
+"""Run checks over an inventory, turn gaps into ERROR results, attach control metadata.
+
+The rule that matters most lives here: where a gap left an entity kind a check needs
+unknown, that scope gets an ERROR result and any PASS the check produced there is
+withdrawn. A FAIL is kept: what was seen to be wrong stays wrong.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from scanner.controls import CONTROLS
+from scanner.inventory import GLOBAL, Gap, Inventory, ResourceRef, ScanScope, regions_overlap
+from scanner.registry import Check, CheckConfig
+from scanner.results import Finding, Result, Severity, Status, finding_id
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ControlSummary:
+    control_id: str
+    title: str
+    passed: int
+    failed: int
+    errors: int
+    checks: tuple[str, ...]
+    manual: tuple[str, ...]
+
+    @property
+    def verdict(self) -> str:
+        """``fail``, ``incomplete`` (nothing failed but something was not evaluated),
+        ``pass`` or ``not_evaluated`` (no check of this control ran)."""
+        if self.failed:
+            return "fail"
+        if self.errors:
+            return "incomplete"
+        if self.passed:
+            return "pass"
+        return "not_evaluated"
+
+    @property
+    def coverage(self) -> float:
+        """Share of this control's results that were evaluated (not ERROR)."""
+        total = self.passed + self.failed + self.errors
+        return (self.passed + self.failed) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    findings: tuple[Finding, ...]
+    checks: tuple[Check, ...]
+    scopes: tuple[ScanScope, ...]
+    gaps: tuple[Gap, ...]
+    tool_version: str = ""
+    _summary: list[ControlSummary] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        return not any(f.status is Status.ERROR for f in self.findings)
+
+    def failing(self, threshold: Severity | None) -> list[Finding]:
+        if threshold is None:
+            return []
+        return [f for f in self.findings if f.failing and f.severity.at_least(threshold)]
+
+    def control_summaries(self) -> list[ControlSummary]:
+        if not self._summary:
+            self._summary.extend(_summarise(self.findings, self.checks))
+        return self._summary
+
+
+def _summarise(findings: Sequence[Finding], checks: Sequence[Check]) -> list[ControlSummary]:
+    summaries = []
+    for control in CONTROLS.values():
+        mine = [f for f in findings if control.id in f.controls]
+        summaries.append(
+            ControlSummary(
+                control_id=control.id,
+                title=control.title,
+                passed=sum(f.status is Status.PASS for f in mine),
+                failed=sum(f.status is Status.FAIL for f in mine),
+                errors=sum(f.status is Status.ERROR for f in mine),
+                checks=tuple(c.id for c in checks if control.id in c.controls),
+                manual=control.manual,
+            )
+        )
+    return summaries
+
+
+def _scope_ref(inv: Inventory, provider: str, account: str, region: str) -> ResourceRef:
+    scope = inv.scope(provider, account) or ScanScope(provider, account, f"{provider}:{account}")
+    return scope.account_ref() if region == GLOBAL else scope.region_ref(region)
+
+
+def _gap_results(inv: Inventory, gaps: Iterable[Gap]) -> list[Result]:
+    by_scope: dict[tuple[str, str, str], list[Gap]] = {}
+    for gap in gaps:
+        by_scope.setdefault((gap.provider, gap.account, gap.region), []).append(gap)
+    results = []
+    for (provider, account, region), scoped in by_scope.items():
+        reasons = "; ".join(
+            f"{g.operation}: {g.reason.value}" + (f" ({g.detail})" if g.detail else "")
+            for g in scoped
+        )
+        where = "every region" if region == GLOBAL else region
+        results.append(
+            Result.error(
+                _scope_ref(inv, provider, account, region),
+                f"not evaluated in {where} of {account}: {reasons}",
+                gaps=[
+                    {"operation": g.operation, "reason": g.reason.value, "detail": g.detail}
+                    for g in scoped
+                ],
+            )
+        )
+    return results
+
+
+def _crash_results(inv: Inventory, check: Check, exc: Exception) -> list[Result]:
+    return [
+        Result.error(
+            scope.account_ref(),
+            f"check raised {type(exc).__name__}: {exc}; please report this as a cldscan bug",
+        )
+        for scope in inv.scopes
+        if scope.provider in check.providers
+    ]
+
+
+def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
+    """One check's results, with the gap rule applied."""
+    gaps = [
+        g for g in inv.gaps if g.provider in check.providers and g.affects(check.needed_kinds)
+    ]
+    try:
+        results = check.run(inv, cfg)
+    except Exception as exc:
+        log.error(
+            "check_crashed",
+            check=check.id,
+            error=str(exc),
+            traceback=traceback.format_exc(),
+        )
+        return _crash_results(inv, check, exc) + _gap_results(inv, gaps)
+
+    def unseen(result: Result) -> bool:
+        r = result.resource
+        return any(
+            g.provider == r.provider and g.account == r.account and regions_overlap(g.region, r.region)
+            for g in gaps
+        )
+
+    kept = [r for r in results if not (r.status is Status.PASS and unseen(r))]
+    return kept + _gap_results(inv, gaps)
+
+
+def to_finding(check: Check, result: Result) -> Finding:
+    return Finding(
+        finding_id=finding_id(check.id, result.resource.id),
+        check_id=check.id,
+        title=check.title,
+        status=result.status,
+        severity=result.severity or check.severity,
+        controls=check.controls,
+        resource=result.resource,
+        message=result.message,
+        evidence=result.evidence,
+        remediation=check.remediation,
+        references=check.references,
+    )
+
+
+def evaluate(
+    inv: Inventory,
+    checks: Sequence[Check],
+    cfg: CheckConfig | None = None,
+    *,
+    min_severity: Severity | None = None,
+) -> ScanReport:
+    """Run ``checks`` that apply to the inventory's providers and collect their findings."""
+    cfg = cfg or CheckConfig()
+    providers = {s.provider for s in inv.scopes}
+    applicable = tuple(c for c in checks if providers & set(c.providers))
+    findings: list[Finding] = []
+    for check in applicable:
+        for result in run_check(check, inv, cfg):
+            finding = to_finding(check, result)
+            if min_severity is None or finding.severity.at_least(min_severity):
+                findings.append(finding)
+    findings.sort(key=lambda f: (f.check_id, f.resource.account, f.resource.region, f.resource.id))
+    return ScanReport(
+        findings=tuple(findings),
+        checks=applicable,
+        scopes=inv.scopes,
+        gaps=inv.gaps,
+        tool_version=inv.tool_version,
+    )
