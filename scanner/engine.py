@@ -134,9 +134,7 @@ def _crash_results(inv: Inventory, check: Check, exc: Exception) -> list[Result]
 
 def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
     """One check's results, with the gap rule applied."""
-    gaps = [
-        g for g in inv.gaps if g.provider in check.providers and g.affects(check.needed_kinds)
-    ]
+    gaps = [g for g in inv.gaps if g.provider in check.providers and g.affects(check.needed_kinds)]
     try:
         results = check.run(inv, cfg)
     except Exception as exc:
@@ -151,7 +149,9 @@ def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
     def unseen(result: Result) -> bool:
         r = result.resource
         return any(
-            g.provider == r.provider and g.account == r.account and regions_overlap(g.region, r.region)
+            g.provider == r.provider
+            and g.account == r.account
+            and regions_overlap(g.region, r.region)
             for g in gaps
         )
 

@@ -135,7 +135,7 @@ class Disk(Entity):
     attached_to: tuple[str, ...] = ()
     encrypted: bool | None = None
     key_type: str | None = None
-    """``provider``, ``customer`` (a customer-managed KMS key) or ``supplied`` (customer-supplied)."""
+    """``provider``, ``customer`` (customer-managed key) or ``supplied`` (customer-supplied)."""
     key_id: str | None = None
     public_access: bool | None = None
     size_gb: int | None = None
@@ -317,7 +317,7 @@ class SecurityService(Entity):
     kind: ClassVar[str] = "security_service"
 
     service_kind: str = ""
-    """``threat_detection``, ``config_recorder``, ``malware``, ``vuln_scan`` or ``asset_inventory``."""
+    """threat_detection, config_recorder, malware, vuln_scan or asset_inventory."""
     enabled: bool | None = None
     all_resources: bool | None = None
     features: Mapping[str, str] = field(default_factory=dict)
@@ -470,7 +470,9 @@ class ScanScope:
     regions: tuple[str, ...] = ()
 
     def account_ref(self) -> ResourceRef:
-        return ResourceRef(self.native_id, "account", self.provider, self.account, GLOBAL, self.name)
+        return ResourceRef(
+            self.native_id, "account", self.provider, self.account, GLOBAL, self.name
+        )
 
     def region_ref(self, region: str) -> ResourceRef:
         rid = f"{self.provider}:{self.account}:{region}"

@@ -36,7 +36,7 @@ class CheckConfig:
     credential_unused_days: int = 45
     root_unused_days: int = 90
     appliance_tag: str = "cldscan:appliance"
-    """Instances tagged ``<appliance_tag>=true`` may forward IP traffic (routers, NAT, firewalls)."""
+    """Instances tagged ``<appliance_tag>=true`` may forward IP traffic (routers, NAT)."""
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -56,9 +56,7 @@ class Result:
     severity: Severity | None = None
 
     @classmethod
-    def passed(
-        cls, resource: Entity | ResourceRef, message: str, **evidence: Any
-    ) -> Result:
+    def passed(cls, resource: Entity | ResourceRef, message: str, **evidence: Any) -> Result:
         return cls(Status.PASS, _ref(resource), message, _frozen(evidence))
 
     @classmethod

@@ -127,12 +127,12 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
 
 def inventory_from_dict(data: Any) -> Inventory:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise SnapshotError(f"not a cldscan snapshot (expected \"schema\": \"{SCHEMA}\")")
+        raise SnapshotError(f'not a cldscan snapshot (expected "schema": "{SCHEMA}")')
     version = str(data.get("schema_version", ""))
-    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+    if version.split(".", maxsplit=1)[0] != SCHEMA_VERSION.split(".", maxsplit=1)[0]:
         raise SnapshotError(
             f"snapshot schema version {version or '?'} is not supported "
-            f"(this cldscan reads {SCHEMA_VERSION.split('.')[0]}.x)"
+            f"(this cldscan reads {SCHEMA_VERSION.split('.', maxsplit=1)[0]}.x)"
         )
     entities: list[Entity] = []
     for i, raw in enumerate(data.get("entities") or []):
