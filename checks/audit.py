@@ -1,0 +1,197 @@
+"""Audit trail coverage and integrity, and configuration history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from checks._common import (
+    in_scope,
+    label,
+    not_reported,
+    of_providers,
+    scanned_regions,
+    scanned_scopes,
+)
+from scanner.inventory import AuditTrail, Inventory, SecurityService
+from scanner.registry import CheckConfig, check
+from scanner.results import Result, Severity
+
+PROVIDERS = ("aws",)
+
+_COMPLETE = {
+    "all_regions": "is not multi-region",
+    "logging": "is not logging",
+    "mgmt_read": "does not record read management events",
+    "mgmt_write": "does not record write management events",
+}
+
+
+@check(
+    id="any.audit_trail.complete",
+    title="A logging, multi-region audit trail records all management events",
+    severity=Severity.CRITICAL,
+    controls=("CLD.12.4.5",),
+    providers=PROVIDERS,
+    needs=(AuditTrail,),
+    rationale=(
+        "Without a complete audit trail in every region, administrative actions and attacks "
+        "in an unused region leave no record; monitoring and investigation start from it."
+    ),
+    remediation=(
+        "`aws cloudtrail create-trail --name org-audit --s3-bucket-name ... "
+        "--is-multi-region-trail --enable-log-file-validation --kms-key-id ...`, then "
+        "`aws cloudtrail start-logging --name org-audit`; keep the default event selector "
+        "(ReadWriteType All, management events included)."
+    ),
+    references=(
+        "CIS AWS 3.0 3.1",
+        "CIS AWS 4.0 3.1",
+        "prowler:cloudtrail_multi_region_enabled",
+        "prowler:cloudtrail_multi_region_enabled_logging_management_events",
+    ),
+)
+def audit_trail_complete(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    trails = list(of_providers(inv, AuditTrail, PROVIDERS))
+    for scope in scanned_scopes(inv, PROVIDERS):
+        mine = [t for t in trails if in_scope(t, scope)]
+        flags = {t.id: {f: getattr(t, f) for f in _COMPLETE} for t in mine}
+        ref = scope.account_ref()
+        good = [t for t in mine if all(flags[t.id].values())]
+        lacks = {
+            t.id: [text for f, text in _COMPLETE.items() if flags[t.id][f] is False] for t in mine
+        }
+        evidence: dict[str, Any] = {
+            "trails": {t.id: dict(flags[t.id]) for t in mine},
+            "lacks": {short: v for short, v in lacks.items() if v},
+        }
+        if good:
+            yield Result.passed(
+                ref,
+                f"account {scope.account} has a complete audit trail: {label(good[0])}",
+                complete_trails=[t.id for t in good],
+                **evidence,
+            )
+        elif any(not lacks[t.id] for t in mine):
+            unknown = [t for t in mine if not lacks[t.id]]
+            yield Result.error(
+                ref,
+                f"account {scope.account}: the logging state or event selectors of trail(s) "
+                f"{', '.join(label(t) for t in unknown)} were not reported",
+                **evidence,
+            )
+        elif not mine:
+            yield Result.failed(ref, f"account {scope.account} has no audit trail", **evidence)
+        else:
+            detail = "; ".join(f"{label(t)} {', '.join(lacks[t.id])}" for t in mine)
+            yield Result.failed(
+                ref, f"account {scope.account} has no complete audit trail: {detail}", **evidence
+            )
+
+
+@check(
+    id="any.audit_trail.tamper_resistant",
+    title="Audit trails are integrity-validated and encrypted with a customer key",
+    severity=Severity.HIGH,
+    controls=("CLD.12.4.5",),
+    providers=PROVIDERS,
+    needs=(AuditTrail,),
+    rationale=(
+        "Log file validation proves that delivered logs were not altered or deleted, and a "
+        "customer-managed key adds a second permission an attacker must hold to read them."
+    ),
+    remediation=(
+        "`aws cloudtrail update-trail --name ... --enable-log-file-validation --kms-key-id "
+        "arn:aws:kms:...:key/...` (the key policy must allow cloudtrail.amazonaws.com to "
+        "encrypt)."
+    ),
+    references=(
+        "CIS AWS 3.0 3.2",
+        "CIS AWS 3.0 3.5",
+        "CIS AWS 4.0 3.2",
+        "CIS AWS 4.0 3.5",
+        "prowler:cloudtrail_log_file_validation_enabled",
+        "prowler:cloudtrail_kms_encryption_enabled",
+    ),
+)
+def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    for trail in of_providers(inv, AuditTrail, PROVIDERS):
+        evidence: dict[str, Any] = {
+            "validated": trail.validated,
+            "encrypted_cmk": trail.encrypted_cmk,
+        }
+        lacks = []
+        if trail.validated is False:
+            lacks.append("log file validation is off")
+        if trail.encrypted_cmk is False:
+            lacks.append("logs are not encrypted with a customer-managed key")
+        if lacks:
+            yield Result.failed(trail, f"trail {label(trail)}: {' and '.join(lacks)}", **evidence)
+        elif trail.validated is None:
+            yield not_reported(trail, "log file validation")
+        elif trail.encrypted_cmk is None:
+            yield not_reported(trail, "log encryption")
+        else:
+            yield Result.passed(
+                trail,
+                f"trail {label(trail)} is validated and encrypted with {trail.key_id or 'a CMK'}",
+                key_id=trail.key_id,
+                **evidence,
+            )
+
+
+@check(
+    id="any.config_history.recording",
+    title="Configuration history is recorded for all resources in every region",
+    severity=Severity.MEDIUM,
+    controls=("CLD.12.4.5", "CLD.13.1.4"),
+    providers=PROVIDERS,
+    needs=(SecurityService,),
+    rationale=(
+        "A configuration history shows what the virtual network and machines looked like at "
+        "any moment; without it changes cannot be reviewed against the network policy."
+    ),
+    remediation=(
+        "In each region: `aws configservice put-configuration-recorder "
+        "--configuration-recorder name=default,roleARN=... --recording-group allSupported=true` "
+        "then `aws configservice start-configuration-recorder --configuration-recorder-name "
+        "default` (a delivery channel is required)."
+    ),
+    references=(
+        "CIS AWS 3.0 3.3",
+        "CIS AWS 4.0 3.3",
+        "prowler:config_recorder_all_regions_enabled",
+    ),
+)
+def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    services = [
+        s
+        for s in of_providers(inv, SecurityService, PROVIDERS)
+        if s.service_kind == "config_recorder"
+    ]
+    for scope, region in scanned_regions(inv, PROVIDERS):
+        ref = scope.region_ref(region)
+        mine = [s for s in services if in_scope(s, scope, region)]
+        states = [(s.enabled, s.all_resources) for s in mine]
+        evidence: dict[str, Any] = {
+            "recorders": {
+                s.id: {"enabled": s.enabled, "all_resources": s.all_resources} for s in mine
+            }
+        }
+        where = f"{scope.account}/{region}"
+        if (True, True) in states:
+            yield Result.passed(
+                ref, f"configuration is recorded for all resources in {where}", **evidence
+            )
+        elif any(e is not False and a is not False for e, a in states):
+            yield Result.error(
+                ref, f"{where}: the configuration recorder's state was not reported", **evidence
+            )
+        elif not mine:
+            yield Result.failed(ref, f"no configuration recorder in {where}", **evidence)
+        else:
+            yield Result.failed(
+                ref,
+                f"the configuration recorder in {where} is stopped or records only some resources",
+                **evidence,
+            )
