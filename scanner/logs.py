@@ -1,0 +1,70 @@
+"""Structured logging to stderr: JSON lines off a terminal, a console renderer on one.
+
+stdout carries findings only, so every log line goes to stderr. The stream is looked up
+at each write, so a caller that swaps ``sys.stderr`` (tests, click's runner) still gets
+the lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any, TextIO
+
+import structlog
+
+LEVELS = ("debug", "info", "warning", "error", "critical")
+DEFAULT_LEVEL = "warning"
+ENV_LEVEL = "CLDSCAN_LOG_LEVEL"
+
+
+class _StderrLogger:
+    """The final sink: one rendered line to whatever ``sys.stderr`` is now."""
+
+    def msg(self, message: str) -> None:
+        stream: TextIO = sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_args: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
+def resolve_level(level: str | None) -> str:
+    """The level to use: the argument, else ``$CLDSCAN_LOG_LEVEL``, else ``warning``."""
+    chosen = (level or os.environ.get(ENV_LEVEL) or DEFAULT_LEVEL).strip().lower()
+    if chosen not in LEVELS:
+        from scanner.errors import ConfigurationError
+
+        raise ConfigurationError(f"unknown log level {chosen!r} (choose from {', '.join(LEVELS)})")
+    return chosen
+
+
+def configure(level: str | None = None, *, console: bool | None = None) -> None:
+    """Set up structlog for the process. ``console`` defaults to whether stderr is a TTY."""
+    numeric = logging.getLevelNamesMapping()[resolve_level(level).upper()]
+    if console is None:
+        console = sys.stderr.isatty()
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if console:
+        colours = "NO_COLOR" not in os.environ
+        processors.append(structlog.dev.ConsoleRenderer(colors=colours))
+    else:
+        processors += [
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(default=str),
+        ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=_stderr_logger,
+        cache_logger_on_first_use=False,
+    )

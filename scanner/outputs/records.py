@@ -1,0 +1,73 @@
+"""The native finding record shared by the json, jsonl and csv formats (docs/formats.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from scanner.engine import ControlSummary
+from scanner.results import Finding
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data for evidence values (mappings, tuples, sets, dates, enums)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Enum):
+        return jsonable(value.value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=str)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    r = finding.resource
+    return {
+        "finding_id": finding.finding_id,
+        "check_id": finding.check_id,
+        "title": finding.title,
+        "status": finding.status.value,
+        "severity": finding.severity.value,
+        "controls": list(finding.controls),
+        "resource": {
+            "id": r.id,
+            "kind": r.kind,
+            "provider": r.provider,
+            "account": r.account,
+            "region": r.region,
+            "name": r.name,
+        },
+        "message": finding.message,
+        "evidence": jsonable(finding.evidence),
+        "remediation": finding.remediation,
+        "references": list(finding.references),
+    }
+
+
+def control_record(summary: ControlSummary) -> dict[str, Any]:
+    return {
+        "id": summary.control_id,
+        "title": summary.title,
+        "verdict": summary.verdict,
+        "passed": summary.passed,
+        "failed": summary.failed,
+        "errors": summary.errors,
+        "coverage": round(summary.coverage, 4),
+        "checks": list(summary.checks),
+        "manual": list(summary.manual),
+    }

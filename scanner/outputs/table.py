@@ -1,0 +1,125 @@
+"""``table``: findings for people, worst first, then the per-control summary.
+
+Colour only on a terminal and never when ``NO_COLOR`` is set; long cells are cut to
+the terminal width on a terminal and left whole elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from typing import TextIO
+
+import click
+
+from scanner.engine import ScanReport
+from scanner.results import Finding, Status
+
+_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2}
+_STATUS_COLOUR = {Status.FAIL: "red", Status.ERROR: "yellow", Status.PASS: "green"}
+_VERDICT_COLOUR = {"fail": "red", "incomplete": "yellow", "pass": "green"}
+_RESOURCE_WIDTH = 48
+
+
+def sort_key(f: Finding) -> tuple[int, int, str, str]:
+    return (_STATUS_ORDER[f.status], -f.severity.rank, f.check_id, f.resource.id)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+class Table:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        tty = _isatty(stream)
+        self.colour = tty and "NO_COLOR" not in os.environ
+        self.width = shutil.get_terminal_size((120, 24)).columns if tty else 0
+
+    def style(self, text: str, colour: str | None, bold: bool = False) -> str:
+        if not self.colour or colour is None:
+            return text
+        return click.style(text, fg=colour, bold=bold)
+
+    def rows(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        colours: Sequence[Sequence[str | None]] | None = None,
+    ) -> None:
+        """Print aligned columns; on a terminal the last column takes what is left."""
+        widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(header))]
+        if self.width:
+            used = sum(widths[:-1]) + 2 * (len(widths) - 1)
+            widths[-1] = max(min(widths[-1], self.width - used - 1), 10)
+        self._line(header, widths, [None] * len(header), bold=True)
+        for n, row in enumerate(rows):
+            self._line(row, widths, colours[n] if colours else [None] * len(row))
+
+    def _line(
+        self,
+        cells: Sequence[str],
+        widths: Sequence[int],
+        colours: Sequence[str | None],
+        bold: bool = False,
+    ) -> None:
+        out = []
+        last = len(cells) - 1
+        for i, (cell, width, colour) in enumerate(zip(cells, widths, colours, strict=True)):
+            text = _cut(cell, width) if self.width else cell
+            padded = text if i == last else text.ljust(width)
+            out.append(self.style(padded, colour, bold))
+        self.stream.write("  ".join(out).rstrip() + "\n")
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def render(report: ScanReport, stream: TextIO) -> None:
+    table = Table(stream)
+    findings = sorted(report.findings, key=sort_key)
+    if findings:
+        resource_width = _RESOURCE_WIDTH if table.width else 10_000
+        rows = [
+            (
+                f.status.value,
+                f.severity.value,
+                f.check_id,
+                _cut(f.resource.name or f.resource.id, resource_width),
+                f.resource.region,
+                f.message,
+            )
+            for f in findings
+        ]
+        colours = [(_STATUS_COLOUR[f.status], None, None, None, None, None) for f in findings]
+        table.rows(("STATUS", "SEVERITY", "CHECK", "RESOURCE", "REGION", "MESSAGE"), rows, colours)
+    else:
+        stream.write("No findings.\n")
+    stream.write("\n")
+    summaries = report.control_summaries()
+    table.rows(
+        ("CONTROL", "VERDICT", "PASS", "FAIL", "ERROR", "COVERAGE", "TITLE"),
+        [
+            (
+                s.control_id,
+                s.verdict,
+                str(s.passed),
+                str(s.failed),
+                str(s.errors),
+                f"{s.coverage:.0%}" if s.passed + s.failed + s.errors else "-",
+                s.title,
+            )
+            for s in summaries
+        ],
+        [(None, _VERDICT_COLOUR.get(s.verdict), None, None, None, None, None) for s in summaries],
+    )
+    stream.write("\nNot evaluated by cldscan (manual parts of the controls):\n")
+    for s in summaries:
+        for part in s.manual:
+            line = f"  {s.control_id:<10}  {part}"
+            stream.write((_cut(line, table.width - 1) if table.width else line) + "\n")
