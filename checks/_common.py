@@ -86,3 +86,13 @@ def bindings_of(inv: Inventory, principal: Principal) -> list[RoleBinding]:
     """Every binding held by ``principal`` directly or through its groups."""
     holders = {principal.id, *principal.aliases, *principal.member_of}
     return [b for b in inv.of(RoleBinding) if b.principal_id in holders]
+
+
+def unseen(inv: Inventory, provider: str, account: str, region: str, kinds: Iterable[str]) -> bool:
+    """Whether a gap may hide entities of ``kinds`` here: absence then proves nothing.
+
+    Checks that FAIL on the absence of something (no detector, no trail) stay silent in
+    such a scope; the engine reports the gap there as ERROR.
+    """
+    wanted = tuple(kinds)
+    return any(g.affects(wanted) for g in inv.gaps_for(provider, account, region))

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from checks._common import scanned_scopes
+from checks._common import scanned_scopes, unseen
 from scanner import events
-from scanner.inventory import AlertRule, AuditTrail, Inventory, ScanScope
+from scanner.inventory import GLOBAL, AlertRule, AuditTrail, Inventory, ScanScope
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
 
@@ -98,7 +98,9 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
                 "or alarm whose state was not reported",
                 **evidence,
             )
-        else:
+        elif not unseen(
+            inv, scope.provider, scope.account, GLOBAL, (AuditTrail.kind, AlertRule.kind)
+        ):
             yield Result.failed(
                 ref,
                 f"account {scope.account} has no working alert for {topic} events: "

@@ -12,8 +12,9 @@ from checks._common import (
     of_providers,
     scanned_regions,
     scanned_scopes,
+    unseen,
 )
-from scanner.inventory import AuditTrail, Inventory, SecurityService
+from scanner.inventory import GLOBAL, AuditTrail, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
 
@@ -80,6 +81,8 @@ def audit_trail_complete(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
                 f"{', '.join(label(t) for t in unknown)} were not reported",
                 **evidence,
             )
+        elif unseen(inv, scope.provider, scope.account, GLOBAL, (AuditTrail.kind,)):
+            continue
         elif not mine:
             yield Result.failed(ref, f"account {scope.account} has no audit trail", **evidence)
         else:
@@ -187,6 +190,8 @@ def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
             yield Result.error(
                 ref, f"{where}: the configuration recorder's state was not reported", **evidence
             )
+        elif unseen(inv, scope.provider, scope.account, region, (SecurityService.kind,)):
+            continue
         elif not mine:
             yield Result.failed(ref, f"no configuration recorder in {where}", **evidence)
         else:

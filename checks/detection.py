@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checks._common import in_scope, of_providers, scanned_regions
+from checks._common import in_scope, of_providers, scanned_regions, unseen
 from scanner.inventory import Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -54,6 +54,8 @@ def threat_detection(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             yield Result.error(
                 ref, f"{where}: the threat detector's status was not reported", **evidence
             )
+        elif unseen(inv, scope.provider, scope.account, region, (SecurityService.kind,)):
+            continue
         elif mine:
             yield Result.failed(ref, f"the threat detector in {where} is suspended", **evidence)
         else:

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from checks._common import label, of_providers, short_id
+from checks._common import label, of_providers, short_id, unseen
 from scanner.inventory import (
     FirewallRule,
     FirewallRuleSet,
@@ -201,6 +201,8 @@ def flow_logs_enabled(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
                 f"network {label(net)}: the state of its flow logs was not reported",
                 subnets_unknown=sorted(short_id(i) for i, v in per_subnet.items() if v is None),
             )
+            continue
+        if unseen(inv, net.provider, net.account, net.region, (FlowLogConfig.kind, Subnet.kind)):
             continue
         yield Result.failed(
             net,

@@ -1,0 +1,127 @@
+"""World-open ingress: security groups (unordered) and network ACLs (deny order)."""
+
+from __future__ import annotations
+
+from scanner.inventory import ComputeInstance, FirewallRule, FirewallRuleSet
+from scanner.registry import CheckConfig
+from scanner.results import Severity, Status
+from tests.checks.builders import NOW, ec2, make, only, rule, run, statuses
+
+ALL = "any.firewall.world_ingress_all_ports"
+ADMIN = "any.firewall.world_ingress_admin_port"
+SG = ec2("security-group/sg-0abc")
+ACL = ec2("network-acl/acl-1")
+SUBNET = ec2("subnet/subnet-1")
+SG_SET = make(FirewallRuleSet, SG, name="web", set_kind="sg")
+ACL_SET = make(FirewallRuleSet, ACL, set_kind="nacl", attached_to=(SUBNET,))
+
+
+def acl(n: int, **kw: object) -> FirewallRule:
+    return rule(ACL, n, priority=n, set_kind="nacl", **kw)  # type: ignore[arg-type]
+
+
+def test_sg_open_to_world_on_every_protocol_fails_with_the_rule_as_evidence() -> None:
+    f = only(run(ALL, SG_SET, rule(SG, 0)), SG)
+    assert f.status is Status.FAIL and f.severity is Severity.CRITICAL
+    assert "sg-0abc (web)" in f.message and "all traffic" in f.message
+    assert f.evidence["rules"][0]["sources"] == ["0.0.0.0/0"]
+
+
+def test_tcp_every_port_from_ipv6_world_fails() -> None:
+    findings = run(ALL, SG_SET, rule(SG, 0, protocol="tcp", source="::/0"))
+    assert statuses(findings) == {SG: Status.FAIL}
+
+
+def test_private_source_egress_and_disabled_rules_pass() -> None:
+    rules = [
+        rule(SG, 0, source="10.0.0.0/8"),
+        rule(SG, 1, direction="egress"),
+        make(
+            FirewallRule,
+            f"{SG}/ingress/9",
+            set_id=SG,
+            source_is_world=True,
+            sources=("0.0.0.0/0",),
+            enabled=False,
+        ),
+    ]
+    assert statuses(run(ALL, SG_SET, *rules)) == {SG: Status.PASS}
+    assert statuses(run(ADMIN, SG_SET, *rules)) == {SG: Status.PASS}
+
+
+def test_nacl_allow_behind_an_earlier_world_deny_does_not_count() -> None:
+    findings = run(ALL, ACL_SET, acl(50, action="deny"), acl(100))
+    assert statuses(findings) == {ACL: Status.PASS}
+
+
+def test_nacl_deny_after_the_allow_does_not_help() -> None:
+    """The real AWS default NACL: 100 allow all, 32767 deny all."""
+    findings = run(ALL, ACL_SET, acl(100), acl(32767, action="deny"))
+    assert statuses(findings) == {ACL: Status.FAIL}
+
+
+def test_nacl_ipv4_deny_does_not_shadow_an_ipv6_allow() -> None:
+    findings = run(ALL, ACL_SET, acl(50, action="deny"), acl(100, source="::/0"))
+    assert statuses(findings) == {ACL: Status.FAIL}
+
+
+def test_nacl_partial_deny_leaves_the_rest_open() -> None:
+    rules = (acl(50, action="deny", protocol="tcp", ports=(22, 22)), acl(100))
+    assert statuses(run(ALL, ACL_SET, *rules)) == {ACL: Status.FAIL}
+    f = only(run(ADMIN, ACL_SET, *rules), ACL)
+    assert f.status is Status.FAIL and f.evidence["open_ports"] == [3389]
+
+
+def test_nacl_deny_from_private_range_does_not_shadow_world() -> None:
+    rules = (acl(50, action="deny", source="10.0.0.0/8"), acl(100, protocol="tcp", ports=(22, 22)))
+    assert statuses(run(ADMIN, ACL_SET, *rules)) == {ACL: Status.FAIL}
+
+
+def test_nacl_tcp_deny_shadows_tcp_allow_for_all_ports() -> None:
+    rules = (acl(10, action="deny", protocol="tcp"), acl(20, protocol="tcp"))
+    assert statuses(run(ALL, ACL_SET, *rules)) == {ACL: Status.PASS}
+    rules = (acl(10, action="deny", protocol="tcp"), acl(20, protocol="all"))
+    assert statuses(run(ALL, ACL_SET, *rules)) == {ACL: Status.FAIL}
+
+
+def test_admin_port_open_to_world_fails_high() -> None:
+    f = only(run(ADMIN, SG_SET, rule(SG, 0, protocol="tcp", ports=(22, 22))), SG)
+    assert f.status is Status.FAIL and f.severity is Severity.HIGH
+    assert "tcp/22" in f.message and f.evidence["public_targets"] == []
+
+
+def test_admin_port_on_a_public_instance_is_critical() -> None:
+    instance = make(
+        ComputeInstance,
+        ec2("instance/i-1"),
+        state="running",
+        firewall_set_ids=(SG,),
+        public_ips=("203.0.113.7",),
+    )
+    f = only(run(ADMIN, SG_SET, rule(SG, 0, protocol="tcp", ports=(0, 1024)), instance), SG)
+    assert f.severity is Severity.CRITICAL
+    assert f.evidence["public_targets"] == [instance.id]
+
+
+def test_nacl_admin_exposure_reaches_instances_in_its_subnet() -> None:
+    instance = make(
+        ComputeInstance, ec2("instance/i-1"), subnet_id=SUBNET, public_ips=("203.0.113.7",)
+    )
+    f = only(run(ADMIN, ACL_SET, acl(100), instance), ACL)
+    assert f.severity is Severity.CRITICAL
+
+
+def test_other_ports_and_udp_are_not_admin_exposure() -> None:
+    rules = (
+        rule(SG, 0, protocol="tcp", ports=(80, 443)),
+        rule(SG, 1, protocol="udp", ports=(22, 22)),
+    )
+    assert statuses(run(ADMIN, SG_SET, *rules)) == {SG: Status.PASS}
+
+
+def test_admin_ports_come_from_the_config() -> None:
+    cfg = CheckConfig(admin_ports=frozenset({5432}), now=NOW)
+    ssh = rule(SG, 0, protocol="tcp", ports=(22, 22))
+    assert statuses(run(ADMIN, SG_SET, ssh, cfg=cfg)) == {SG: Status.PASS}
+    pg = rule(SG, 1, protocol="tcp", ports=(5432, 5432))
+    assert statuses(run(ADMIN, SG_SET, pg, cfg=cfg)) == {SG: Status.FAIL}
