@@ -17,3 +17,5 @@ class AwsOptions:
     max_attempts: int = 5
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    page_size: int | None = None
+    """Items per list call where the API takes a page size; ``None`` keeps AWS's default."""

@@ -1,0 +1,61 @@
+"""Classify boto3/botocore exceptions into collection gap reasons."""
+
+from __future__ import annotations
+
+from scanner.inventory import GapReason
+
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "UnauthorizedAccess",
+}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequests",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "SlowDown",
+}
+_NOT_ENABLED = {"OptInRequired", "SubscriptionRequiredException", "SubscriptionRequired"}
+_TIMEOUTS = {
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+}
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ``ClientError``, or ``""``."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def classify(exc: BaseException) -> tuple[GapReason, str]:
+    """Gap reason and a one-line detail for an exception raised while collecting."""
+    code = error_code(exc)
+    message = _one_line(str(exc))
+    if code in _DENIED:
+        return GapReason.ACCESS_DENIED, message
+    if code in _THROTTLED:
+        return GapReason.THROTTLED, message
+    if code in _NOT_ENABLED or "not subscribed" in message.lower():
+        return GapReason.NOT_ENABLED, message
+    if code == "AuthFailure":
+        # EC2 answers AuthFailure in a region the account has not opted in to.
+        return GapReason.NOT_ENABLED, message
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & _TIMEOUTS:
+        return GapReason.TIMED_OUT, f"{type(exc).__name__}: {message}"
+    return GapReason.ERROR, f"{type(exc).__name__}: {message}"

@@ -1,0 +1,1 @@
+"""Pure functions from raw AWS API records to inventory entities."""
