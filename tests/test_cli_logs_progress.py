@@ -89,3 +89,20 @@ def test_progress_from_many_threads() -> None:
     progress.clear()
     writes = stream.getvalue().split("\r\x1b[K")
     assert sum(1 for w in writes if w.startswith("collecting ")) == 50
+
+
+def test_third_party_logs_are_rendered_alike_at_warning_or_above(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    configure("debug", console=False)
+    logging.getLogger("botocore.endpoint").debug("Making request with token=secret")
+    logging.getLogger("werkzeug").info("GET / 200")
+    logging.getLogger("botocore.retries").warning("retrying")
+    out, err = capsys.readouterr()
+    assert out == ""
+    records = [json.loads(line) for line in err.splitlines()]
+    assert [(r["logger"], r["level"], r["event"]) for r in records] == [
+        ("botocore.retries", "warning", "retrying")
+    ]
