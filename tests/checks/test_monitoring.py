@@ -1,0 +1,157 @@
+"""Audit trails, alert chains, threat detection and configuration history."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from scanner.inventory import AuditTrail, ScanScope, SecurityService
+from scanner.results import Severity, Status
+from tests.checks.builders import ACCOUNT, OTHER_REGION, REGION, ROOT_ARN, make, only, run, statuses
+from tests.checks.cases import LOGGING_TRAIL, NETWORK, PRIVILEGED, alert
+
+PRIV = "any.alert.privileged_or_auth_event"
+NET = "any.alert.network_change"
+COMPLETE = "any.audit_trail.complete"
+TAMPER = "any.audit_trail.tamper_resistant"
+THREAT = "any.detector.threat_detection"
+CONFIG = "any.config_history.recording"
+
+TRAIL = LOGGING_TRAIL.id
+TWO = ScanScope("aws", ACCOUNT, ROOT_ARN, regions=(REGION, OTHER_REGION))
+
+
+def trail(**kw: object) -> AuditTrail:
+    return dataclasses.replace(LOGGING_TRAIL, **kw)  # type: ignore[arg-type]
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+def test_no_alerts_fails_listing_every_missing_class() -> None:
+    f = only(run(PRIV, LOGGING_TRAIL), ROOT_ARN)
+    assert f.status is Status.FAIL and f.severity is Severity.MEDIUM
+    assert f.evidence["missing"] == sorted(PRIVILEGED)
+    assert "root_usage" in f.message
+
+
+def test_partial_coverage_lists_exactly_the_missing_classes() -> None:
+    covered = PRIVILEGED[:-1]
+    f = only(run(PRIV, LOGGING_TRAIL, alert(covered)), ROOT_ARN)
+    assert f.status is Status.FAIL and f.evidence["missing"] == [PRIVILEGED[-1]]
+    assert sorted(f.evidence["covered"]) == sorted(covered)
+
+
+def test_split_rules_together_cover_everything() -> None:
+    rules = [alert((c,), name=c) for c in NETWORK]
+    f = only(run(NET, LOGGING_TRAIL, *rules), ROOT_ARN)
+    assert f.status is Status.PASS and f.evidence["targets_verified"] is True
+
+
+def test_broken_chains_do_not_count() -> None:
+    broken = {
+        "source not a trail's log group": (LOGGING_TRAIL, alert(NETWORK, source_id="other")),
+        "trail single-region": (trail(all_regions=False), alert(NETWORK)),
+        "trail not logging": (trail(logging=False), alert(NETWORK)),
+        "rule disabled": (LOGGING_TRAIL, alert(NETWORK, enabled=False)),
+        "no target": (LOGGING_TRAIL, alert(NETWORK, targets=())),
+        "no trail": (alert(NETWORK),),
+    }
+    for why, entities in broken.items():
+        assert statuses(run(NET, *entities)) == {ROOT_ARN: Status.FAIL}, why
+
+
+def test_unreported_trail_or_rule_state_is_error() -> None:
+    assert statuses(run(NET, trail(logging=None), alert(NETWORK))) == {ROOT_ARN: Status.ERROR}
+    assert statuses(run(NET, LOGGING_TRAIL, alert(NETWORK, enabled=None))) == {
+        ROOT_ARN: Status.ERROR
+    }
+
+
+def test_unconfirmed_recipient_still_passes_but_says_so() -> None:
+    f = only(run(NET, LOGGING_TRAIL, alert(NETWORK, target_verified=False)), ROOT_ARN)
+    assert f.status is Status.PASS and f.evidence["targets_verified"] is False
+
+
+def test_alert_checks_share_rules_but_not_classes() -> None:
+    both = alert(PRIVILEGED + NETWORK)
+    assert statuses(run(PRIV, LOGGING_TRAIL, both)) == {ROOT_ARN: Status.PASS}
+    assert statuses(run(NET, LOGGING_TRAIL, alert(PRIVILEGED))) == {ROOT_ARN: Status.FAIL}
+
+
+# --- audit trail ----------------------------------------------------------------------------
+
+
+def test_no_trail_fails_on_the_account() -> None:
+    f = only(run(COMPLETE), ROOT_ARN)
+    assert f.status is Status.FAIL and f.severity is Severity.CRITICAL
+
+
+def test_incomplete_trail_fails_saying_what_it_lacks() -> None:
+    f = only(run(COMPLETE, trail(all_regions=False, mgmt_read=False)), ROOT_ARN)
+    assert f.status is Status.FAIL
+    assert "not multi-region" in f.message and "read management events" in f.message
+
+
+def test_unreported_logging_is_error_unless_another_trail_is_complete() -> None:
+    unknown = trail(logging=None)
+    assert statuses(run(COMPLETE, unknown)) == {ROOT_ARN: Status.ERROR}
+    other = make(
+        AuditTrail,
+        "arn:aws:cloudtrail:eu-west-1:111122223333:trail/b",
+        all_regions=True,
+        logging=True,
+        mgmt_read=True,
+        mgmt_write=True,
+    )
+    assert statuses(run(COMPLETE, unknown, other)) == {ROOT_ARN: Status.PASS}
+
+
+def test_tamper_resistance_names_what_is_missing() -> None:
+    f = only(run(TAMPER, trail(validated=False, encrypted_cmk=False)), TRAIL)
+    assert f.status is Status.FAIL
+    assert "validation is off" in f.message and "customer-managed key" in f.message
+    assert statuses(run(TAMPER, trail(encrypted_cmk=False))) == {TRAIL: Status.FAIL}
+    assert statuses(run(TAMPER, trail(validated=None))) == {TRAIL: Status.ERROR}
+    assert statuses(run(TAMPER, trail(encrypted_cmk=None))) == {TRAIL: Status.ERROR}
+
+
+# --- detection and configuration history -------------------------------------------------------
+
+
+def _service(kind: str, region: str = REGION, **kw: object) -> SecurityService:
+    return make(
+        SecurityService,
+        f"arn:aws:{kind}:{region}:{ACCOUNT}:x/1",
+        region=region,
+        service_kind=kind,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def test_detector_missing_in_one_region_fails_there() -> None:
+    findings = run(THREAT, _service("threat_detection", enabled=True), scopes=(TWO,))
+    assert {f.resource.region: f.status for f in findings} == {
+        REGION: Status.PASS,
+        OTHER_REGION: Status.FAIL,
+    }
+
+
+def test_suspended_detector_fails_and_unknown_status_is_error() -> None:
+    assert {f.status for f in run(THREAT, _service("threat_detection", enabled=False))} == {
+        Status.FAIL
+    }
+    assert {f.status for f in run(THREAT, _service("threat_detection"))} == {Status.ERROR}
+
+
+def test_config_recorder_must_record_everything() -> None:
+    partial = _service("config_recorder", enabled=True, all_resources=False)
+    assert {f.status for f in run(CONFIG, partial)} == {Status.FAIL}
+    assert {f.status for f in run(CONFIG)} == {Status.FAIL}
+    unknown = _service("config_recorder", enabled=None, all_resources=True)
+    assert {f.status for f in run(CONFIG, unknown)} == {Status.ERROR}
+
+
+def test_a_detector_does_not_count_as_a_recorder() -> None:
+    assert {f.status for f in run(CONFIG, _service("threat_detection", enabled=True))} == {
+        Status.FAIL
+    }
