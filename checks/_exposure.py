@@ -36,11 +36,14 @@ class AllPorts:
     """Every port of a protocol (or every protocol)."""
 
     def matches(self, rule: FirewallRule) -> bool:
-        return rule.covers_all_ports()
+        # ICMP and other port-less protocols are reported with the full range: not "every port".
+        return rule.protocol == "all" or (
+            rule.protocol in ("tcp", "udp") and any(r.is_all for r in rule.ports)
+        )
 
     def stops(self, deny: FirewallRule, allow: FirewallRule) -> bool:
         return deny.protocol == "all" or (
-            deny.protocol == allow.protocol and deny.covers_all_ports()
+            deny.protocol == allow.protocol and any(r.is_all for r in deny.ports)
         )
 
 

@@ -32,6 +32,11 @@ def test_tcp_every_port_from_ipv6_world_fails() -> None:
     assert statuses(findings) == {SG: Status.FAIL}
 
 
+def test_icmp_from_the_world_is_not_every_port() -> None:
+    assert statuses(run(ALL, SG_SET, rule(SG, 0, protocol="icmp"))) == {SG: Status.PASS}
+    assert statuses(run(ADMIN, SG_SET, rule(SG, 0, protocol="icmp"))) == {SG: Status.PASS}
+
+
 def test_private_source_egress_and_disabled_rules_pass() -> None:
     rules = [
         rule(SG, 0, source="10.0.0.0/8"),
