@@ -40,7 +40,7 @@ class Table:
     def style(self, text: str, colour: str | None, bold: bool = False) -> str:
         if not self.colour or colour is None:
             return text
-        return click.style(text, fg=colour, bold=bold)
+        return click.style(text, fg=colour, bold=bold or None)
 
     def rows(
         self,
