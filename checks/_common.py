@@ -76,12 +76,6 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def admin_bindings(inv: Inventory, principal: Principal) -> list[RoleBinding]:
-    """Admin-equivalent bindings held by ``principal`` directly or through its groups."""
-    holders = {principal.id, *principal.aliases, *principal.member_of}
-    return [b for b in inv.of(RoleBinding) if b.principal_id in holders and b.admin_equivalent]
-
-
 def bindings_of(inv: Inventory, principal: Principal) -> list[RoleBinding]:
     """Every binding held by ``principal`` directly or through its groups."""
     holders = {principal.id, *principal.aliases, *principal.member_of}

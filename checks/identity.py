@@ -272,12 +272,17 @@ def _judge_credential(
         admin = owner is not None and any(b.admin_equivalent for b in bindings_of(inv, owner))
         return Result.failed(
             cred,
-            f"{kind} {label(cred)} " + " and ".join(problems),
+            f"{kind} {_cred_label(cred)} " + " and ".join(problems),
             severity=Severity.HIGH if admin else None,
             owner_is_admin=admin,
             **evidence,
         )
-    return Result.passed(cred, f"{kind} {label(cred)} is recent and in use", **evidence)
+    return Result.passed(cred, f"{kind} {_cred_label(cred)} is recent and in use", **evidence)
+
+
+def _cred_label(cred: Credential) -> str:
+    """``alice#access_key_1``: the owner's short name and which credential it is."""
+    return label(cred).split(" (", 1)[0]
 
 
 def _days(now: datetime, then: datetime) -> int:
