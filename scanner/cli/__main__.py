@@ -1,0 +1,3 @@
+from scanner.cli.app import main
+
+main()

@@ -1,0 +1,140 @@
+"""Providers on the command line: each adds ``scan <name>`` and ``collect <name>``.
+
+To add a cloud, write its options and a collector factory and append a
+``ProviderCommand`` to ``PROVIDERS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scanner.cli.options import OutputOptions, output_options, stack
+from scanner.cli.report import Collector, collect_with_progress, evaluate_and_report, select_checks
+from scanner.cli.runner import EXIT_CODES_EPILOG, exit_with
+from scanner.errors import ConfigurationError, ExitCode
+
+if TYPE_CHECKING:
+    from providers.base import Progress
+    from scanner.inventory import Inventory
+
+
+@dataclass(frozen=True)
+class ProviderCommand:
+    """How one provider plugs into ``scan`` and ``collect``: its options and a factory
+    turning their values into a collector."""
+
+    name: str
+    help: str
+    options: Sequence[Callable[[Any], Any]]
+    make_collector: Callable[..., Collector]
+
+
+def aws_collector(
+    profile: str | None,
+    role_arn: str | None,
+    external_id: str | None,
+    regions: tuple[str, ...],
+    max_workers: int,
+) -> Collector:
+    from providers.aws.options import AwsOptions
+
+    if external_id and not role_arn:
+        raise click.UsageError("--external-id needs --role-arn")
+    options = AwsOptions(
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        regions=tuple(dict.fromkeys(regions)),
+        max_workers=max_workers,
+    )
+
+    def collect(progress: Progress) -> Inventory:
+        from providers.aws import collect as aws_collect
+
+        return aws_collect(options, progress)
+
+    return collect
+
+
+AWS_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option("--profile", help="Named profile from the AWS config files."),
+    click.option("--role-arn", help="Assume this IAM role for the scan."),
+    click.option("--external-id", help="External id for --role-arn."),
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        help="Region to scan (repeatable) [default: every enabled region].",
+    ),
+    click.option(
+        "--max-workers",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Concurrent API calls.",
+    ),
+]
+
+PROVIDERS: list[ProviderCommand] = [
+    ProviderCommand(
+        name="aws",
+        help="Amazon Web Services: one account (yours, or an assumed role's).",
+        options=AWS_OPTIONS,
+        make_collector=aws_collector,
+    ),
+]
+
+
+def scan_command(provider: ProviderCommand) -> click.Command:
+    def run(out: OutputOptions, **options: Any) -> int:
+        started = time.monotonic()
+        collector = provider.make_collector(**options)
+        checks = select_checks(out, provider.name)
+        inv = collect_with_progress(collector)
+        return exit_with(evaluate_and_report(inv, checks, out, started))
+
+    run.__doc__ = f"Collect and evaluate: {provider.help}"
+    return click.command(provider.name, epilog=EXIT_CODES_EPILOG)(
+        stack(output_options(run), provider.options)
+    )
+
+
+def collect_command(provider: ProviderCommand) -> click.Command:
+    def run(output: Path, **options: Any) -> int:
+        import structlog
+
+        from scanner.snapshot import write_snapshot
+
+        started = time.monotonic()
+        collector = provider.make_collector(**options)
+        inv = collect_with_progress(collector)
+        try:
+            write_snapshot(inv, output)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write {output}: {exc.strerror or exc}") from None
+        structlog.get_logger(__name__).info(
+            "collect_finished",
+            entities=len(inv.entities),
+            gaps=len(inv.gaps),
+            snapshot=str(output),
+            duration_s=round(time.monotonic() - started, 3),
+        )
+        return exit_with(ExitCode.INCOMPLETE if inv.gaps else ExitCode.OK)
+
+    run.__doc__ = f"Write an inventory snapshot: {provider.help}"
+    snapshot_option = click.option(
+        "--output",
+        "-o",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Snapshot file to write (JSON).",
+    )
+    return click.command(provider.name, epilog=EXIT_CODES_EPILOG)(
+        stack(run, [snapshot_option, *provider.options])
+    )
