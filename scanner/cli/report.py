@@ -57,8 +57,12 @@ def select_checks(out: OutputOptions, provider: str | None = None) -> list[Check
 def write_output(path: Path | None, emit: Callable[[TextIO], None]) -> None:
     """To stdout, or atomically to ``path``: a failed run leaves an old file intact."""
     if path is None:
-        emit(sys.stdout)
-        sys.stdout.flush()
+        try:
+            emit(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped (``| head``): the verdict and exit status still stand.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     import tempfile
 

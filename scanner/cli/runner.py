@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import traceback
@@ -57,12 +56,6 @@ def _run(call: Callable[[], Any]) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("cldscan: interrupted", err=True)
         return 130
-    except BrokenPipeError:
-        # The reader went away (| head): stop quietly, and keep Python from
-        # complaining again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return int(ExitCode.OK)
     except Exception as exc:
         traceback.print_exc()
         _error(f"internal error ({type(exc).__name__}); please report this with the traceback")
