@@ -341,3 +341,21 @@ def test_startup_imports_no_cloud_sdk(arg: str) -> None:
     assert seconds < 0.5
     if arg == "--version":
         assert proc.stdout.startswith("cldscan, version ")
+
+
+def test_demo_environment_is_applied_then_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.cli.app import _environment
+
+    monkeypatch.setenv("AWS_PROFILE", "mine")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://old")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    import os
+
+    with _environment(
+        {"AWS_ENDPOINT_URL": "http://demo", "AWS_ACCESS_KEY_ID": "d"}, unset=("AWS_PROFILE",)
+    ):
+        assert "AWS_PROFILE" not in os.environ
+        assert os.environ["AWS_ENDPOINT_URL"] == "http://demo"
+    assert os.environ["AWS_PROFILE"] == "mine"
+    assert os.environ["AWS_ENDPOINT_URL"] == "http://old"
+    assert "AWS_ACCESS_KEY_ID" not in os.environ

@@ -24,6 +24,14 @@ from scanner.errors import ConfigurationError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 DEMO_EXTRA = "the demo needs the demo extra: pip install 'cldscan[demo]'"
+DEMO_UNSET = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 
 
 @click.group(
@@ -88,15 +96,23 @@ def demo(out: OutputOptions) -> int:
 
     started = time.monotonic()
     checks = select_checks(out, "aws")
-    with demo_environment() as account, _environment(account.env):
+    # The demo must not reach for the user's own AWS profile or session.
+    with (
+        _environment({}, unset=DEMO_UNSET),
+        demo_environment() as account,
+        _environment(account.env),
+    ):
         collector = aws_collector(None, None, None, tuple(account.regions), 8)
         inv = collect_with_progress(collector)
     return exit_with(evaluate_and_report(inv, checks, out, started))
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+def _environment(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[None]:
+    """Set ``values`` and remove ``unset`` from the environment; restore both after."""
+    saved = {k: os.environ.get(k) for k in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
     os.environ.update(values)
     try:
         yield
