@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -349,8 +350,6 @@ def test_demo_environment_is_applied_then_restored(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AWS_PROFILE", "mine")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://old")
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
-    import os
-
     with _environment(
         {"AWS_ENDPOINT_URL": "http://demo", "AWS_ACCESS_KEY_ID": "d"}, unset=("AWS_PROFILE",)
     ):
