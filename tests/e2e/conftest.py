@@ -24,7 +24,7 @@ class Account:
 
 def _seed(harness: MotoHarness, build: object, tmp: Path) -> Account:
     scenario: Scenario = build(Seeder.for_endpoint(harness.url), REGIONS)  # type: ignore[operator]
-    harness.set_root_row(**scenario.root_row)
+    harness.set_root_row(True, **scenario.root_row)
     for key_id in scenario.old_access_keys:
         harness.age_access_key(key_id, OLD_KEY_DATE)
     harness.reset_log()
