@@ -42,7 +42,8 @@ class AwsSession:
 
 def botocore_config(options: AwsOptions) -> Config:
     return Config(
-        retries={"mode": "adaptive", "max_attempts": options.max_attempts},
+        # total_max_attempts counts the first try; botocore's "max_attempts" counts retries.
+        retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
         connect_timeout=options.connect_timeout,
         read_timeout=options.read_timeout,
         max_pool_connections=max(10, options.max_workers),

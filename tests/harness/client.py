@@ -18,8 +18,10 @@ REPO = Path(__file__).resolve().parents[2]
 SERVER_ENV = {
     # ~1,300 stock AMIs and snapshots per region would make every scan slow and noisy.
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-    # Lets scenarios attach AWS managed policies such as AdministratorAccess.
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    # Loading ~1,100 AWS managed policies makes every GetAccountAuthorizationDetails take
+    # over a second (longer than the timeout tests allow); scenarios create their own
+    # admin policy instead. Pass extra_env to moto_server() to turn it back on.
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
 }
 
 
@@ -48,7 +50,8 @@ class MotoHarness:
     def set_faults(self, rules: Sequence[Mapping[str, Any]]) -> None:
         """Replace the fault rules. A rule: ``action`` (e.g. ``DescribeVolumes``), optional
         ``service`` / ``region``, ``status`` (default 400), ``code`` (default AccessDenied),
-        ``message``, ``delay`` seconds, ``count`` (how many times; default every time),
+        ``message``, ``delay`` seconds, ``after`` (let this many matching requests through
+        first), ``count`` (how many times; default every time),
         ``passthrough`` (delay, then answer normally)."""
         self._call("POST", "/_harness/faults", list(rules))
 

@@ -58,6 +58,9 @@ class HarnessState:
                     continue
                 if rule.get("region") not in (None, record["region"]):
                     continue
+                if rule.get("after", 0) > 0:
+                    rule["after"] -= 1
+                    continue
                 remaining = rule.get("count")
                 if remaining is not None:
                     if remaining <= 0:
@@ -231,7 +234,7 @@ def _age_access_key(data: dict[str, Any]) -> bool:
                     key.create_date = datetime.fromisoformat(data["create_date"])
                 if data.get("last_used"):
                     # to_csv() calls strftime on it, which a datetime has.
-                    key.last_used = datetime.fromisoformat(data["last_used"])
+                    key.last_used = datetime.fromisoformat(data["last_used"])  # type: ignore[assignment]
                 return True
     return False
 
@@ -278,7 +281,7 @@ def _patch_credential_report() -> None:
         line = ",".join(row.get(col, "N/A") for col in header.split(","))
         return f"{header}\n{line}\n{rest}"
 
-    IAMBackend.get_credential_report = get_credential_report
+    IAMBackend.get_credential_report = get_credential_report  # type: ignore[method-assign]
 
 
 def _patch_ec2_settings() -> None:
@@ -326,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+    class QuietHandler(MotoRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             """The request log lives in memory; keep the test output clean."""
 
