@@ -132,7 +132,7 @@ def plan_regions(aws: AwsSession, options: AwsOptions, home: str) -> RegionPlan:
     try:
         # AllRegions lists every region with its opt-in status in a single call.
         listed = aws.client("ec2", home).describe_regions(AllRegions=True)["Regions"]
-    except botocore.exceptions.ClientError as exc:
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         if options.regions:
             return RegionPlan(tuple(dict.fromkeys(options.regions)))
         raise ConfigurationError(

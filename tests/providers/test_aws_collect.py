@@ -320,3 +320,27 @@ def test_read_only_and_one_call_per_list(aws_env: dict[str, str], moto_reset: Mo
 
     assert [p[0] for p in progress] == list(range(1, len(progress) + 1))
     assert {p[1] for p in progress} == {len(progress)}
+
+
+def test_default_is_every_enabled_region(aws_env: dict[str, str]) -> None:
+    listed = boto3.client("ec2", region_name="us-east-1").describe_regions(AllRegions=True)
+    enabled = sorted(
+        r["RegionName"]
+        for r in listed["Regions"]
+        if r["OptInStatus"] in ("opt-in-not-required", "opted-in")
+    )
+    assert "ap-east-1" not in enabled, "moto lists ap-east-1 as not opted in"
+    inv = collect(options(regions=(), max_workers=8))
+    assert list(inv.scopes[0].regions) == enabled
+    assert not [g for g in inv.gaps if g.reason is GapReason.NOT_ENABLED]
+
+
+def test_importing_the_provider_does_not_import_boto3() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scanner.inventory, scanner.engine, providers.aws, providers.runner; "
+        "sys.exit('boto3' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
