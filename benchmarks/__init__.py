@@ -1,0 +1,1 @@
+"""Scan-time benchmarks against synthetic moto accounts (``python -m benchmarks.run``)."""
