@@ -61,21 +61,30 @@ def run_unit(unit: Unit, classify: Classifier) -> Outcome:
     out = Outcome()
     try:
         for item in unit.fetch():
-            (out.gaps if isinstance(item, Gap) else out.entities).append(item)  # type: ignore[arg-type]
+            if isinstance(item, Gap):
+                _log_gap(item)
+                out.gaps.append(item)
+            else:
+                out.entities.append(item)
     except Exception as exc:
         reason, detail = classify(exc)
-        if reason is GapReason.ERROR:
-            log.warning(
-                "collection_failed",
-                operation=unit.operation,
-                region=unit.region,
-                error_type=type(exc).__name__,
-                detail=detail,
-            )
-        else:
-            log.info("collection_gap", operation=unit.operation, region=unit.region, reason=reason)
-        out.gaps.append(unit.gap(reason, detail))
+        gap = unit.gap(reason, detail)
+        _log_gap(gap, type(exc).__name__)
+        out.gaps.append(gap)
     return out
+
+
+def _log_gap(gap: Gap, error_type: str = "") -> None:
+    """Every gap is worth a warning: it makes the scan incomplete for that scope."""
+    log.warning(
+        "collection_gap",
+        operation=gap.operation,
+        account=gap.account,
+        region=gap.region,
+        reason=gap.reason.value,
+        detail=gap.detail,
+        **({"error_type": error_type} if error_type else {}),
+    )
 
 
 def run_units(
