@@ -6,6 +6,7 @@ moto comes with the ``demo`` extra; it is imported only when the demo starts.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
@@ -39,9 +40,28 @@ class DemoAccount:
 @contextmanager
 def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[DemoAccount]:
     """Start moto in this process, seed the demo account, yield how to reach it."""
+    from fixtures.aws import moto_patches
+
+    moto_patches.slim(regions)
     from moto.server import ThreadedMotoServer  # the demo extra: ImportError if missing
 
-    from fixtures.aws import moto_patches
+    class _QuickStopServer(ThreadedMotoServer):
+        # serve_forever() polls for shutdown every 0.5 s: stop() would wait that long.
+        def _server_entry(self) -> None:
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
+
+            app = DomainDispatcherApplication(create_backend_app)
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever(poll_interval=0.05)
+
     from fixtures.aws.scenarios import build_demo_account
     from fixtures.aws.seed import Seeder
 
@@ -51,13 +71,14 @@ def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Dem
     werkzeug_log = logging.getLogger("werkzeug")
     werkzeug_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = _QuickStopServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto_patches.apply()
     server.start()
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         scenario = build_demo_account(Seeder.for_endpoint(endpoint, regions[0]), regions)
+        gc.collect()  # the seeding clients' botocore models, before the scan loads its own
         moto_patches.add_root_row(**scenario.root_row)
         created = datetime.now(UTC).replace(microsecond=0)
         for key_id in scenario.old_access_keys:
