@@ -40,7 +40,9 @@ def run(argv: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     result = _scan(argv[1:]) if argv[0] == "scan" else _demo()
     result["inner_wall_s"] = round(time.perf_counter() - started, 3)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     return result
 
 

@@ -34,6 +34,7 @@ class Row:
     wall_s: float
     requests: int | None
     rss_mb: float
+    cpu_s: float
     findings: int | str
 
 
@@ -63,28 +64,38 @@ def bench_size(size: int, regions: tuple[str, ...], workdir: Path) -> Row:
         wall, result = _child(["scan", *regions], env)
         requests = len(harness.requests())
     return Row(
-        f"{size} instances", seeded, wall, requests, result["peak_rss_mb"], result["findings"]
+        f"{size} instances",
+        seeded,
+        wall,
+        requests,
+        result["peak_rss_mb"],
+        result["cpu_s"],
+        result["findings"],
     )
 
 
 def bench_demo() -> Row:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     wall, result = _child(["demo"], env)
-    return Row("demo", None, wall, None, result["peak_rss_mb"], f"exit {result['exit']}")
+    return Row(
+        "demo", None, wall, None, result["peak_rss_mb"], result["cpu_s"], f"exit {result['exit']}"
+    )
 
 
 def table(rows: list[Row], regions: tuple[str, ...]) -> str:
     lines = [
         f"Regions: {', '.join(regions)}; {os.cpu_count()} CPUs.",
         "",
-        "| run | seed (s) | scan wall (s) | API requests | peak RSS (MB) | findings |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | seed (s) | scan wall (s) | scanner CPU (s) | API requests | peak RSS (MB) "
+        "| findings |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         seed = f"{r.seed_s:.1f}" if r.seed_s is not None else "-"
         requests = str(r.requests) if r.requests is not None else "-"
         lines.append(
-            f"| {r.label} | {seed} | {r.wall_s:.2f} | {requests} | {r.rss_mb:.0f} | {r.findings} |"
+            f"| {r.label} | {seed} | {r.wall_s:.2f} | {r.cpu_s:.2f} | {requests} "
+            f"| {r.rss_mb:.0f} | {r.findings} |"
         )
     return "\n".join(lines)
 

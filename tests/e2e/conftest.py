@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +22,11 @@ class Account:
     env: dict[str, str]
 
 
-def _seed(harness: MotoHarness, build: object, tmp: Path) -> Account:
-    scenario: Scenario = build(Seeder.for_endpoint(harness.url), REGIONS)  # type: ignore[operator]
+Builder = Callable[[Seeder, Sequence[str]], Scenario]
+
+
+def _seed(harness: MotoHarness, build: Builder, tmp: Path) -> Account:
+    scenario = build(Seeder.for_endpoint(harness.url), REGIONS)
     harness.set_root_row(True, **scenario.root_row)
     for key_id in scenario.old_access_keys:
         harness.age_access_key(key_id, OLD_KEY_DATE)

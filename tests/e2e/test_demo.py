@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from scanner.errors import ExitCode
 from tests.e2e.support import CONTROLS, run_cldscan, statuses, summary
+
+pytestmark = pytest.mark.moto
 
 
 def test_demo_json_shows_pass_and_fail_under_every_control(tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ from tests.e2e.support import (
     summary,
 )
 
+pytestmark = pytest.mark.moto
+
 
 @dataclass(frozen=True)
 class Denial:

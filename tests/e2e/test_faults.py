@@ -8,9 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scanner.errors import ExitCode
 from tests.e2e.conftest import Account
 from tests.e2e.support import HOME, OTHER, Run, by_check, run_cldscan, scan_args, summary
+
+pytestmark = pytest.mark.moto
 
 
 def _key(finding: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -7,6 +7,8 @@ import pytest
 from scanner.registry import load_checks
 from tests.e2e.support import TIER1_AWS_CHECKS, Run, by_check, statuses, summary
 
+pytestmark = pytest.mark.moto
+
 
 def test_every_tier1_check_is_registered_for_aws() -> None:
     checks = load_checks(plugins=False)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.e2e.conftest import Account
 from tests.e2e.support import run_cldscan, scan_args
+
+pytestmark = pytest.mark.moto
 
 READ = re.compile(r"^(Describe|List|Get)[A-Z][A-Za-z0-9]*$")
 ALSO_ALLOWED = {"GenerateCredentialReport", "GetCallerIdentity", "AssumeRole"}
