@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -28,6 +28,7 @@ SERVER_ENV = {
     "MOTO_ALLOW_NONEXISTENT_REGION": "false",
 }
 DEMO_KEY_AGE_DAYS = 400
+"""Age given to the demo's old access key (moto creates every key "now")."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,12 @@ def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Dem
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         scenario = build_demo_account(Seeder.for_endpoint(endpoint, regions[0]), regions)
-        gc.collect()  # the seeding clients' botocore models, before the scan loads its own
+        gc.collect()  # drop the seeding clients before the scan creates its own
         moto_patches.add_root_row(**scenario.root_row)
-        created = datetime.now(UTC).replace(microsecond=0)
+        # moto keeps naive UTC datetimes.
+        old = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=DEMO_KEY_AGE_DAYS)
         for key_id in scenario.old_access_keys:
-            moto_patches.backdate_access_key(
-                key_id, created.replace(year=created.year - 2).replace(tzinfo=None)
-            )
+            moto_patches.backdate_access_key(key_id, old)
         log.debug("demo_seeded", endpoint=endpoint, regions=list(regions))
         with tempfile.NamedTemporaryFile("w", prefix="cldscan-demo-", suffix=".ini") as empty:
             yield DemoAccount(
