@@ -80,9 +80,8 @@ def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Dem
         endpoint = f"http://{host}:{port}"
         scenario = build_demo_account(Seeder.for_endpoint(endpoint, regions[0]), regions)
         gc.collect()  # drop the seeding clients before the scan creates its own
-        moto_patches.add_root_row(**scenario.root_row)
-        # moto keeps naive UTC datetimes.
-        old = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=DEMO_KEY_AGE_DAYS)
+        moto_patches.set_root_row(**scenario.root_row)
+        old = datetime.now(UTC) - timedelta(days=DEMO_KEY_AGE_DAYS)
         for key_id in scenario.old_access_keys:
             moto_patches.backdate_access_key(key_id, old)
         log.debug("demo_seeded", endpoint=endpoint, regions=list(regions))

@@ -58,7 +58,7 @@ def patched_server() -> Iterator[MotoHarness]:
     """A fresh harness server with the scenario patches, in a subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.server", "--port", "0"],
+        [sys.executable, "-m", "tests.harness.moto_server", "--port", "0"],
         cwd=REPO,
         env={**env, **SERVER_ENV},
         stdout=subprocess.PIPE,

@@ -1,4 +1,8 @@
-"""A moto server with a request log, fault injection and a few moto gaps patched.
+"""A moto server with a request log and fault injection, and moto's gaps patched.
+
+The moto patches are ``fixtures.aws.moto_patches`` (applied at start-up); this module
+adds only what tests need around them: the request log, injected faults, and control
+routes that switch the patches' state.
 
 Run as ``python -m tests.harness.moto_server --port N`` (``--port 0`` picks a free port).
 It prints ``READY <port>`` on stdout once it accepts connections. Control routes (JSON):
@@ -26,6 +30,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from fixtures.aws import moto_patches
+
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -41,13 +47,12 @@ _REST_OPERATIONS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
 
 
 class HarnessState:
-    """Request log, fault rules and patch switches, shared by the server's threads."""
+    """Request log and fault rules, shared by the server's threads."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
-        self.root_row: dict[str, str] | None = None
 
     def take_fault(self, record: dict[str, Any]) -> dict[str, Any] | None:
         with self.lock:
@@ -179,12 +184,16 @@ def _control(environ: dict[str, Any], body: bytes, start_response: StartResponse
             STATE.faults = [dict(rule) for rule in data or []]
         return _json_reply(start_response, {"ok": True})
     if path == "/_harness/iam/root-row":
-        enabled = bool(data.pop("enabled", True))
-        with STATE.lock:
-            STATE.root_row = {k: str(v) for k, v in data.items()} if enabled else None
+        if data.pop("enabled", True):
+            moto_patches.set_root_row(**{k: str(v) for k, v in data.items()})
+        else:
+            moto_patches.clear_root_row()
         return _json_reply(start_response, {"ok": True})
     if path == "/_harness/iam/access-key":
-        return _json_reply(start_response, {"ok": _age_access_key(data)})
+        found = moto_patches.backdate_access_key(
+            data["access_key_id"], _when(data.get("create_date")), _when(data.get("last_used"))
+        )
+        return _json_reply(start_response, {"ok": found})
     start_response("404 Not Found", [("Content-Type", "application/json")])
     return [b'{"error": "unknown harness route"}']
 
@@ -216,107 +225,14 @@ class HarnessMiddleware:
         return self.app(environ, start_response)
 
 
-# --- moto patches --------------------------------------------------------------------------
-
-
-def _age_access_key(data: dict[str, Any]) -> bool:
-    """moto stamps every access key "now"; tests need old keys to see rotation FAILs."""
-    from moto.iam.models import iam_backends
-
-    key_id = data["access_key_id"]
-    for account_backends in iam_backends.values():
-        backend = account_backends["global"]
-        for user in backend.users.values():
-            for key in user.access_keys:
-                if key.access_key_id != key_id:
-                    continue
-                if data.get("create_date"):
-                    key.create_date = datetime.fromisoformat(data["create_date"])
-                if data.get("last_used"):
-                    # to_csv() calls strftime on it, which a datetime has.
-                    key.last_used = datetime.fromisoformat(data["last_used"])  # type: ignore[assignment]
-                return True
-    return False
-
-
-_ROOT_DEFAULTS = {
-    "user": "<root_account>",
-    "user_creation_time": "2020-01-01T00:00:00+00:00",
-    "password_enabled": "not_supported",
-    "password_last_used": "no_information",
-    "password_last_changed": "not_supported",
-    "password_next_rotation": "not_supported",
-    "mfa_active": "true",
-    "access_key_1_active": "false",
-    "access_key_1_last_rotated": "N/A",
-    "access_key_1_last_used_date": "N/A",
-    "access_key_1_last_used_region": "N/A",
-    "access_key_1_last_used_service": "N/A",
-    "access_key_2_active": "false",
-    "access_key_2_last_rotated": "N/A",
-    "access_key_2_last_used_date": "N/A",
-    "access_key_2_last_used_region": "N/A",
-    "access_key_2_last_used_service": "N/A",
-    "cert_1_active": "false",
-    "cert_1_last_rotated": "N/A",
-    "cert_2_active": "false",
-    "cert_2_last_rotated": "N/A",
-}
-
-
-def _patch_credential_report() -> None:
-    """moto's credential report has no ``<root_account>`` row; add one when a test asks."""
-    from moto.iam.models import IAMBackend
-
-    original = IAMBackend.get_credential_report
-
-    def get_credential_report(self: Any) -> str:
-        report: str = original(self)
-        with STATE.lock:
-            overrides = dict(STATE.root_row) if STATE.root_row is not None else None
-        if overrides is None:
-            return report
-        header, _, rest = report.partition("\n")
-        row = {**_ROOT_DEFAULTS, "arn": f"arn:aws:iam::{self.account_id}:root", **overrides}
-        line = ",".join(row.get(col, "N/A") for col in header.split(","))
-        return f"{header}\n{line}\n{rest}"
-
-    IAMBackend.get_credential_report = get_credential_report  # type: ignore[method-assign]
-
-
-def _patch_ec2_settings() -> None:
-    """moto 5.2.5 lacks GetEbsDefaultKmsKeyId and the serial console settings; without them
-    every region of every scenario would carry a region_settings gap."""
-    from moto.core.responses import ActionResult
-    from moto.ec2.responses.settings import Settings
-
-    def get_ebs_default_kms_key_id(self: Any) -> Any:
-        key = getattr(self.ec2_backend, "default_kms_key_id", "") or "alias/aws/ebs"
-        return ActionResult({"KmsKeyId": key})
-
-    def get_serial_console_access_status(self: Any) -> Any:
-        enabled = getattr(self.ec2_backend, "harness_serial_console", False)
-        return ActionResult({"SerialConsoleAccessEnabled": enabled})
-
-    def _set_serial_console(self: Any, enabled: bool) -> Any:
-        self.ec2_backend.harness_serial_console = enabled
-        return ActionResult({"SerialConsoleAccessEnabled": enabled})
-
-    Settings.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id  # type: ignore[attr-defined]
-    Settings.get_serial_console_access_status = get_serial_console_access_status  # type: ignore[attr-defined]
-    Settings.enable_serial_console_access = (  # type: ignore[attr-defined]
-        lambda self: _set_serial_console(self, True)
-    )
-    Settings.disable_serial_console_access = (  # type: ignore[attr-defined]
-        lambda self: _set_serial_console(self, False)
-    )
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def build_app() -> WsgiApp:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    _patch_credential_report()
-    _patch_ec2_settings()
+    moto_patches.apply()
     return HarnessMiddleware(DomainDispatcherApplication(create_backend_app))
 
 

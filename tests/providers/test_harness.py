@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import boto3
@@ -90,12 +92,17 @@ def test_backdated_key_and_root_row(aws_env: dict[str, str], moto_reset: MotoHar
     iam: Any = boto3.client("iam", region_name="us-east-1")
     iam.create_user(UserName="old")
     key = iam.create_access_key(UserName="old")["AccessKey"]["AccessKeyId"]
-    moto_reset.age_access_key(key, "2019-02-03T00:00:00+00:00")
+    moto_reset.age_access_key(key, "2019-02-03T00:00:00+00:00", "2019-03-04T05:06:07+00:00")
     moto_reset.set_root_row(mfa_active="false")
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()
     assert "<root_account>,arn:aws:iam::123456789012:root," in report
     assert ",2019-02-03T00:00:00+00:00," in report
+    assert ",2019-03-04T05:06:07+00:00," in report
+    root = next(
+        row for row in csv.DictReader(io.StringIO(report)) if row["user"] == "<root_account>"
+    )
+    assert root["mfa_active"] == "false" and root["access_key_1_active"] == "false"
     moto_reset.set_root_row(enabled=False)
     assert "<root_account>" not in iam.get_credential_report()["Content"].decode()
     with pytest.raises(KeyError):
@@ -110,3 +117,18 @@ def test_ec2_settings_gaps_are_filled(aws_env: dict[str, str]) -> None:
     assert ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"] is True
     other: Any = boto3.client("ec2", region_name="eu-west-1")
     assert other.get_serial_console_access_status()["SerialConsoleAccessEnabled"] is False
+
+
+def test_boot_mode_and_tpm_reach_instances(aws_env: dict[str, str]) -> None:
+    ec2: Any = boto3.client("ec2", region_name="us-east-1")
+    booted = {}
+    for name, extra in (("bios", {"BootMode": "legacy-bios"}), ("tpm", {"TpmSupport": "v2.0"})):
+        image = ec2.register_image(Name=name, RootDeviceName="/dev/xvda", **extra)["ImageId"]
+        run = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")
+        booted[name] = run["Instances"][0]["InstanceId"]
+    described = {
+        i["InstanceId"]: i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+    }
+    bios, tpm = described[booted["bios"]], described[booted["tpm"]]
+    assert bios["BootMode"] == "legacy-bios" and "TpmSupport" not in bios
+    assert tpm["BootMode"] == "uefi" and tpm["TpmSupport"] == "v2.0"
