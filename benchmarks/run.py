@@ -2,7 +2,7 @@
 
     python -m benchmarks.run [--sizes 100,1000,5000] [--regions us-east-1,eu-west-1,...]
 
-For each size a fresh patched harness server (``tests.e2e.support.patched_server``) is
+For each size a fresh harness server (``tests.harness.client.moto_server``) is
 seeded with ``build_synthetic_account``; the scan runs in a child interpreter
 (``benchmarks.child``) that reports its own peak RSS; API requests come from the
 harness request log. Prints a Markdown table.
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.aws import Seeder, build_synthetic_account
-from tests.e2e.support import REPO, patched_server, user_env
+from tests.e2e.support import user_env
+from tests.harness.client import REPO, moto_server
 
 DEFAULT_REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
 
@@ -55,7 +56,7 @@ def _child(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]
 
 
 def bench_size(size: int, regions: tuple[str, ...], workdir: Path) -> Row:
-    with patched_server() as harness:
+    with moto_server() as harness:
         started = time.perf_counter()
         build_synthetic_account(Seeder.for_endpoint(harness.url), size, regions)
         seeded = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Seeded accounts on patched harness servers, shared by the end-to-end tests."""
+"""Seeded accounts on harness servers, shared by the end-to-end tests."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.aws import Scenario, Seeder, build_bad_account, build_good_account
-from tests.e2e.support import REGIONS, Run, patched_server, run_cldscan, scan_args, user_env
-from tests.harness.client import MotoHarness
+from tests.e2e.support import REGIONS, Run, run_cldscan, scan_args, user_env
+from tests.harness.client import MotoHarness, moto_server
 
 OLD_KEY_DATE = "2020-01-01T00:00:00+00:00"
 
@@ -36,13 +36,13 @@ def _seed(harness: MotoHarness, build: Builder, tmp: Path) -> Account:
 
 @pytest.fixture(scope="session")
 def good_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
-    with patched_server() as harness:
+    with moto_server() as harness:
         yield _seed(harness, build_good_account, tmp_path_factory.mktemp("good"))
 
 
 @pytest.fixture(scope="session")
 def bad_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
-    with patched_server() as harness:
+    with moto_server() as harness:
         yield _seed(harness, build_bad_account, tmp_path_factory.mktemp("bad"))
 
 

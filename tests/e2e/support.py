@@ -1,4 +1,4 @@
-"""Running cldscan as a user would, against a patched harness server, and reading results."""
+"""Running cldscan as a user would, against a harness server, and reading results."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.client import SERVER_ENV, MotoHarness
+from tests.harness.client import REPO, MotoHarness
 
-REPO = Path(__file__).resolve().parents[2]
 CLDSCAN = str(Path(sys.executable).with_name("cldscan"))
 HOME, OTHER = "us-east-1", "eu-west-1"
 REGIONS = (HOME, OTHER)
@@ -51,33 +49,6 @@ TIER1_AWS_CHECKS = (
     "any.compute.ip_forwarding_disabled",
 )
 CONTROLS = ("CLD.9.5.1", "CLD.9.5.2", "CLD.12.1.5", "CLD.12.4.5", "CLD.13.1.4")
-
-
-@contextmanager
-def patched_server() -> Iterator[MotoHarness]:
-    """A fresh harness server with the scenario patches, in a subprocess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.harness.moto_server", "--port", "0"],
-        cwd=REPO,
-        env={**env, **SERVER_ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("READY "):
-            raise RuntimeError(f"patched moto server did not start: {line!r}")
-        yield MotoHarness(f"http://127.0.0.1:{int(line.split()[1])}", proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def user_env(harness: MotoHarness, config_file: Path) -> dict[str, str]:
