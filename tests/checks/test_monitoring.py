@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from scanner.inventory import AuditTrail, ScanScope, SecurityService
+from scanner.registry import load_checks
 from scanner.results import Severity, Status
 from tests.checks.builders import ACCOUNT, OTHER_REGION, REGION, ROOT_ARN, make, only, run, statuses
 from tests.checks.cases import LOGGING_TRAIL, NETWORK, PRIVILEGED, alert
@@ -25,6 +28,34 @@ def trail(**kw: object) -> AuditTrail:
 
 
 # --- alerts -------------------------------------------------------------------------------
+
+# CIS AWS Foundations 3.0 section 4 items and the event class each one watches, written
+# from the benchmark rather than from checks.alerts.
+CIS_AWS_4 = {
+    "4.1": "unauthorized_api_call",
+    "4.2": "console_login_without_mfa",
+    "4.3": "root_usage",
+    "4.4": "iam_policy_change",
+    "4.5": "audit_config_change",
+    "4.6": "console_auth_failure",
+    "4.10": "security_group_change",
+    "4.11": "nacl_change",
+    "4.12": "network_gateway_change",
+    "4.13": "route_table_change",
+    "4.14": "vpc_change",
+    "4.15": "org_change",
+}
+
+
+@pytest.mark.parametrize(("check_id", "required"), [(PRIV, PRIVILEGED), (NET, NETWORK)])
+def test_required_classes_are_those_of_the_cited_cis_items(
+    check_id: str, required: tuple[str, ...]
+) -> None:
+    prefix = "CIS AWS 3.0 "
+    cited = [r.removeprefix(prefix) for r in load_checks()[check_id].references if prefix in r]
+    assert sorted(required) == sorted(CIS_AWS_4[item] for item in cited)
+    assert len(set(required)) == len(required)
+
 
 
 def test_no_alerts_fails_listing_every_missing_class() -> None:

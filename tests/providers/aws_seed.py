@@ -7,22 +7,15 @@ from typing import Any
 
 import boto3
 
+from fixtures.aws.cis_alarms import CIS_PATTERNS
+from scanner import events
+
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role"
 ADMIN_DOCUMENT = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 )
-SG_PATTERN = " || ".join(
-    f"($.eventName = {name})"
-    for name in (
-        "AuthorizeSecurityGroupIngress",
-        "AuthorizeSecurityGroupEgress",
-        "RevokeSecurityGroupIngress",
-        "RevokeSecurityGroupEgress",
-        "CreateSecurityGroup",
-        "DeleteSecurityGroup",
-    )
-)
+SG_PATTERN = CIS_PATTERNS[events.SECURITY_GROUP_CHANGE][1]
 
 
 @dataclass
@@ -104,7 +97,7 @@ def seed_account(region: str = "us-east-1") -> Seeded:
     logs.put_metric_filter(
         logGroupName="trail",
         filterName="sg-changes",
-        filterPattern="{ " + SG_PATTERN + " }",
+        filterPattern=SG_PATTERN,
         metricTransformations=[
             {"metricName": "SgChanges", "metricNamespace": "CIS", "metricValue": "1"}
         ],

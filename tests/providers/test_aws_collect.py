@@ -9,10 +9,12 @@ import boto3
 import pytest
 
 from providers.aws import AwsOptions, collect
+from scanner import events
 from scanner.errors import ConfigurationError
 from scanner.inventory import (
     ENTITY_TYPES,
     GLOBAL,
+    AlertRule,
     AuditTrail,
     ComputeInstance,
     Disk,
@@ -84,6 +86,9 @@ def test_collects_every_entity_kind_with_joins(aws_env: dict[str, str]) -> None:
     settings = inv.get(f"aws:{ACCOUNT}:us-east-1", RegionSettings)
     assert settings is not None and settings.disk_encryption_by_default is True
     assert settings.serial_console_access is False
+    (rule,) = inv.of(AlertRule)
+    assert rule.event_classes == (events.SECURITY_GROUP_CHANGE,) and rule.enabled is True
+    assert rule.source_id == trails[0].log_group_id and rule.targets
 
     alice = inv.get(f"arn:aws:iam::{ACCOUNT}:user/alice", Principal)
     assert alice is not None, "report and authorization details merge into one principal"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from checks.alerts import NETWORK_EVENTS, PRIVILEGED_EVENTS
+from fixtures.aws.cis_alarms import CIS_PATTERNS
 from providers.aws.arns import Ctx
 from providers.aws.normalise import alerts, detection, trails
 from scanner import events
@@ -106,6 +108,14 @@ CIS = [
 @pytest.mark.parametrize(("pattern", "expected"), CIS)
 def test_cis_patterns_classify(pattern: str, expected: str) -> None:
     assert alerts.classify_pattern(pattern) == (expected,)
+
+
+def test_seeded_cis_patterns_cover_every_required_class() -> None:
+    """The scenarios' seed patterns (fixtures) against the classifier; the literal cases
+    above stay the classifier's own evidence."""
+    assert set(CIS_PATTERNS) == {*PRIVILEGED_EVENTS, *NETWORK_EVENTS}
+    for event_class, (_, pattern) in CIS_PATTERNS.items():
+        assert alerts.classify_pattern(pattern) == (event_class,), event_class
 
 
 def test_classification_is_strict_about_event_names() -> None:
