@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from providers.aws.options import AwsOptions
 from scanner import registry
 from scanner.cli import cli
-from scanner.errors import ExitCode
+from scanner.errors import ConfigurationError, ExitCode
 from scanner.snapshot import write_snapshot
 from tests.test_outputs import CHECKS, sample_inventory
 
@@ -278,6 +279,52 @@ def test_external_id_needs_role_arn() -> None:
     result = run("scan", "aws", "--external-id", "x", *ONLY_TEST)
     assert result.exit_code == ExitCode.USAGE
     assert "--role-arn" in _one_error_line(result)
+
+
+@pytest.fixture
+def aws_options_seen(monkeypatch: pytest.MonkeyPatch) -> list[AwsOptions]:
+    """The options the AWS provider is called with; the call then stops with exit 2."""
+    import providers.aws
+
+    seen: list[AwsOptions] = []
+
+    def collect(options: AwsOptions, progress: object = None) -> None:
+        seen.append(options)
+        raise ConfigurationError("stopped by the test")
+
+    monkeypatch.setattr(providers.aws, "collect", collect)
+    return seen
+
+
+@pytest.mark.parametrize("command", ["scan", "collect"])
+def test_aws_timeouts_and_attempts_reach_the_provider(
+    aws_options_seen: list[AwsOptions], command: str, tmp_path: Path
+) -> None:
+    args = ["scan", "aws", *ONLY_TEST] if command == "scan" else ["collect", "aws", "-o"]
+    if command == "collect":
+        args.append(str(tmp_path / "snapshot.json"))
+    tuned = ("--connect-timeout", "3", "--read-timeout", "4.5", "--max-attempts", "2")
+    assert run(*args, *tuned).exit_code == ExitCode.USAGE
+    assert run(*args).exit_code == ExitCode.USAGE
+    tuned_options, default_options = aws_options_seen
+    assert (tuned_options.connect_timeout, tuned_options.read_timeout) == (3.0, 4.5)
+    assert tuned_options.max_attempts == 2
+    # The documented defaults, which are also AwsOptions' own.
+    defaults = (default_options.connect_timeout, default_options.read_timeout)
+    assert defaults == (10.0, 60.0) == (AwsOptions.connect_timeout, AwsOptions.read_timeout)
+    assert default_options.max_attempts == 5 == AwsOptions.max_attempts
+
+
+@pytest.mark.parametrize(
+    "bad", [("--max-attempts", "0"), ("--read-timeout", "0"), ("--connect-timeout", "-1")]
+)
+def test_aws_timeouts_and_attempts_are_validated(
+    aws_options_seen: list[AwsOptions], bad: tuple[str, ...]
+) -> None:
+    result = run("scan", "aws", *bad, *ONLY_TEST)
+    assert result.exit_code == ExitCode.USAGE
+    assert bad[0] in result.stderr
+    assert aws_options_seen == []
 
 
 def test_crashing_code_is_an_internal_error_with_traceback(

@@ -17,7 +17,12 @@ import click
 
 from scanner import __version__
 from scanner.cli.options import OutputOptions, output_options
-from scanner.cli.providers import PROVIDERS, aws_collector, collect_command, scan_command
+from scanner.cli.providers import (
+    PROVIDERS,
+    aws_options_collector,
+    collect_command,
+    scan_command,
+)
 from scanner.cli.report import collect_with_progress, evaluate_and_report, select_checks
 from scanner.cli.runner import EXIT_CODES_EPILOG, CldscanGroup, exit_with
 from scanner.errors import ConfigurationError
@@ -92,6 +97,7 @@ def demo(out: OutputOptions) -> int:
 
     if importlib.util.find_spec("moto") is None:
         raise ConfigurationError(DEMO_EXTRA)
+    from providers.aws.options import AwsOptions
     from scanner.demo import demo_environment  # type: ignore[import-not-found,unused-ignore]
 
     started = time.monotonic()
@@ -102,7 +108,7 @@ def demo(out: OutputOptions) -> int:
         demo_environment() as account,
         _environment(account.env),
     ):
-        collector = aws_collector(None, None, None, tuple(account.regions), 8)
+        collector = aws_options_collector(AwsOptions(regions=account.regions))
         inv = collect_with_progress(collector)
     return exit_with(evaluate_and_report(inv, checks, out, started))
 

@@ -20,6 +20,7 @@ from scanner.cli.runner import EXIT_CODES_EPILOG, exit_with
 from scanner.errors import ConfigurationError, ExitCode
 
 if TYPE_CHECKING:
+    from providers.aws.options import AwsOptions
     from providers.base import Progress
     from scanner.inventory import Inventory
 
@@ -36,23 +37,36 @@ class ProviderCommand:
 
 
 def aws_collector(
+    *,
     profile: str | None,
     role_arn: str | None,
     external_id: str | None,
     regions: tuple[str, ...],
     max_workers: int,
+    connect_timeout: float,
+    read_timeout: float,
+    max_attempts: int,
 ) -> Collector:
     from providers.aws.options import AwsOptions
 
     if external_id and not role_arn:
         raise click.UsageError("--external-id needs --role-arn")
-    options = AwsOptions(
-        profile=profile,
-        role_arn=role_arn,
-        external_id=external_id,
-        regions=tuple(dict.fromkeys(regions)),
-        max_workers=max_workers,
+    return aws_options_collector(
+        AwsOptions(
+            profile=profile,
+            role_arn=role_arn,
+            external_id=external_id,
+            regions=tuple(dict.fromkeys(regions)),
+            max_workers=max_workers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+        )
     )
+
+
+def aws_options_collector(options: AwsOptions) -> Collector:
+    """A collector for one AWS account under ``options``."""
 
     def collect(progress: Progress) -> Inventory:
         from providers.aws import collect as aws_collect
@@ -78,6 +92,30 @@ AWS_OPTIONS: list[Callable[[Any], Any]] = [
         default=8,
         show_default=True,
         help="Concurrent API calls.",
+    ),
+    click.option(
+        "--connect-timeout",
+        type=click.FloatRange(0, min_open=True),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait for a connection to an AWS endpoint.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(0, min_open=True),
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait for a response once connected.",
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        metavar="N",
+        help="Attempts per API call, the first included (adaptive retry mode).",
     ),
 ]
 

@@ -84,20 +84,10 @@ class Run:
         return f"cldscan {' '.join(self.args)} -> exit {self.code}\nstderr:\n{self.stderr[-3000:]}"
 
 
-def run_cldscan(
-    args: Sequence[str],
-    env: Mapping[str, str],
-    *,
-    fast_timeouts: bool = False,
-    timeout: float = 180,
-) -> Run:
-    """Run the installed ``cldscan`` (or, with ``fast_timeouts``, the same CLI through
-    ``tests.e2e.launcher``) in a subprocess."""
-    command = (
-        [sys.executable, "-m", "tests.e2e.launcher", *args] if fast_timeouts else [CLDSCAN, *args]
-    )
+def run_cldscan(args: Sequence[str], env: Mapping[str, str], *, timeout: float = 180) -> Run:
+    """Run the installed ``cldscan`` in a subprocess."""
     done = subprocess.run(
-        command,
+        [CLDSCAN, *args],
         check=False,
         cwd=REPO,
         env=dict(env),

@@ -40,6 +40,10 @@ def _incomplete(run: Run, operation: str) -> None:
     )
 
 
+def _requests(account: Account, action: str, region: str) -> list[dict[str, Any]]:
+    return [r for r in account.harness.requests() if (r["action"], r["region"]) == (action, region)]
+
+
 def test_access_denied_on_one_service_in_one_region(good: Account, good_scan: Run) -> None:
     good.harness.set_faults(
         [{"service": "ec2", "region": OTHER, "status": 403, "code": "UnauthorizedOperation"}]
@@ -57,6 +61,7 @@ def test_access_denied_on_one_service_in_one_region(good: Account, good_scan: Ru
 
 
 def test_throttling_that_outlives_retries(good: Account) -> None:
+    """Two attempts in all (``--max-attempts``), then a throttled gap for that region."""
     good.harness.set_faults(
         [
             {
@@ -68,14 +73,12 @@ def test_throttling_that_outlives_retries(good: Account) -> None:
             }
         ]
     )
-    run = run_cldscan(scan_args(fail_on="low"), good.env, fast_timeouts=True)
+    quick = ("--connect-timeout", "2", "--read-timeout", "2", "--max-attempts", "2")
+    run = run_cldscan(scan_args(*quick, fail_on="low"), good.env)
     _incomplete(run, "DescribeVolumes")
-    attempts = [
-        r
-        for r in good.harness.requests()
-        if r["action"] == "DescribeVolumes" and r["region"] == HOME
-    ]
+    attempts = _requests(good, "DescribeVolumes", HOME)
     assert len(attempts) >= 2, f"DescribeVolumes was not retried: {attempts}"
+    assert len(attempts) == 2, f"--max-attempts 2 made {len(attempts)} attempts"
     disks = by_check(run.findings, "any.disk.encrypted")
     home_errors = [f for f in disks if f["status"] == "ERROR" and f["resource"]["region"] == HOME]
     assert home_errors and "throttled" in home_errors[0]["message"], summary(disks)
@@ -85,10 +88,13 @@ def test_throttling_that_outlives_retries(good: Account) -> None:
 
 
 def test_timeout(good: Account) -> None:
+    """A response slower than ``--read-timeout`` on every attempt is a timed_out gap."""
     good.harness.set_faults([{"action": "DescribeFlowLogs", "region": HOME, "delay": 3}])
-    env = {**good.env, "CLDSCAN_TEST_READ_TIMEOUT": "1", "CLDSCAN_TEST_MAX_ATTEMPTS": "2"}
-    run = run_cldscan(scan_args(fail_on="low"), env, fast_timeouts=True)
+    quick = ("--connect-timeout", "2", "--read-timeout", "1", "--max-attempts", "2")
+    run = run_cldscan(scan_args(*quick, fail_on="low"), good.env)
     _incomplete(run, "DescribeFlowLogs")
+    attempts = _requests(good, "DescribeFlowLogs", HOME)
+    assert len(attempts) == 2, f"--max-attempts 2 made {len(attempts)} attempts"
     flows = by_check(run.findings, "any.network.flow_logs_enabled")
     home_errors = [f for f in flows if f["status"] == "ERROR" and f["resource"]["region"] == HOME]
     assert home_errors and "timed_out" in home_errors[0]["message"], summary(flows)
