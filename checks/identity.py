@@ -256,10 +256,9 @@ def _judge_credential(
     if idle_since is None or (is_key and cred.created_at is None):
         return not_reported(cred, "creation date")
     problems = []
-    if is_key and cred.created_at is not None:
-        age = _days(cfg.now, cred.created_at)
-        if age > cfg.credential_max_age_days:
-            problems.append(f"is {age} days old (limit {cfg.credential_max_age_days})")
+    age = None if cred.created_at is None else _days(cfg.now, cred.created_at)
+    if is_key and age is not None and age > cfg.credential_max_age_days:
+        problems.append(f"is {age} days old (limit {cfg.credential_max_age_days})")
     idle = _days(cfg.now, idle_since)
     if idle > cfg.credential_unused_days:
         problems.append(
@@ -277,7 +276,13 @@ def _judge_credential(
             owner_is_admin=admin,
             **evidence,
         )
-    return Result.passed(cred, f"{kind} {_cred_label(cred)} is recent and in use", **evidence)
+    if cred.last_used is None:
+        state = f"was created {_ago(idle)} and has not been used yet"
+    elif is_key:
+        state = f"is {age} days old and was last used {_ago(idle)}"
+    else:
+        state = f"was last used {_ago(idle)}"
+    return Result.passed(cred, f"{kind} {_cred_label(cred)} {state}", **evidence)
 
 
 def _cred_label(cred: Credential) -> str:
@@ -287,3 +292,9 @@ def _cred_label(cred: Credential) -> str:
 
 def _days(now: datetime, then: datetime) -> int:
     return (now - then).days
+
+
+def _ago(days: int) -> str:
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"

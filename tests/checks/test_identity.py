@@ -148,6 +148,26 @@ def test_unused_key_and_never_used_key_fail() -> None:
     assert statuses(run(CRED, cred(created_at=ago(20), last_used=None))) == {KEY: Status.PASS}
 
 
+def test_pass_messages_say_what_is_true_of_the_credential() -> None:
+    new_pw = f"{ALICE}#password"
+    fresh = only(
+        run(CRED, cred(new_pw, kind="password", created_at=ago(3), last_used=None)), new_pw
+    )
+    assert fresh.status is Status.PASS
+    assert (
+        fresh.message == "password alice#password was created 3 days ago and has not been used yet"
+    )
+    assert "in use" not in fresh.message and "recent" not in fresh.message
+    today = only(run(CRED, cred(created_at=ago(0), last_used=None)), KEY)
+    assert today.message.endswith("access_key_1 was created today and has not been used yet")
+    used = only(run(CRED, cred(created_at=ago(20), last_used=ago(1))), KEY)
+    assert used.message.endswith("access_key_1 is 20 days old and was last used 1 day ago")
+    old_pw = only(
+        run(CRED, cred(new_pw, kind="password", created_at=ago(400), last_used=ago(2))), new_pw
+    )
+    assert old_pw.message == "password alice#password was last used 2 days ago"
+
+
 def test_unused_password_fails_but_an_old_password_in_use_passes() -> None:
     pw = f"{ALICE}#password"
     assert statuses(
