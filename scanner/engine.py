@@ -44,6 +44,11 @@ class ControlSummary:
         return "not_evaluated"
 
     @property
+    def complete(self) -> bool:
+        """Whether every result of this control was evaluated (no ERROR)."""
+        return not self.errors
+
+    @property
     def coverage(self) -> float:
         """Share of this control's results that were evaluated (not ERROR)."""
         total = self.passed + self.failed + self.errors
@@ -92,12 +97,19 @@ def _summarise(findings: Sequence[Finding], checks: Sequence[Check]) -> list[Con
     return summaries
 
 
-def _scope_ref(inv: Inventory, provider: str, account: str, region: str) -> ResourceRef:
-    scope = inv.scope(provider, account) or ScanScope(provider, account, f"{provider}:{account}")
-    return scope.account_ref() if region == GLOBAL else scope.region_ref(region)
+def scope_ref(provider: str, account: str, region: str) -> ResourceRef:
+    """What a gap's ERROR finding is about: the coverage of one scope, not a resource.
+
+    Its id never equals a resource's, so an ERROR for a scope and a FAIL for a resource
+    in it (the region's own settings, say) are two findings with two ids.
+    """
+    name = f"{account} (every region)" if region == GLOBAL else f"{account} {region}"
+    return ResourceRef(
+        f"scope:{provider}:{account}:{region}", "scope", provider, account, region, name
+    )
 
 
-def _gap_results(inv: Inventory, gaps: Iterable[Gap]) -> list[Result]:
+def _gap_results(gaps: Iterable[Gap]) -> list[Result]:
     by_scope: dict[tuple[str, str, str], list[Gap]] = {}
     for gap in gaps:
         by_scope.setdefault((gap.provider, gap.account, gap.region), []).append(gap)
@@ -110,7 +122,7 @@ def _gap_results(inv: Inventory, gaps: Iterable[Gap]) -> list[Result]:
         where = "every region" if region == GLOBAL else region
         results.append(
             Result.error(
-                _scope_ref(inv, provider, account, region),
+                scope_ref(provider, account, region),
                 f"not evaluated in {where} of {account}: {reasons}",
                 gaps=[
                     {"operation": g.operation, "reason": g.reason.value, "detail": g.detail}
@@ -144,7 +156,7 @@ def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
             error=str(exc),
             traceback=traceback.format_exc(),
         )
-        return _crash_results(inv, check, exc) + _gap_results(inv, gaps)
+        return _crash_results(inv, check, exc) + _gap_results(gaps)
 
     def unseen(result: Result) -> bool:
         r = result.resource
@@ -156,7 +168,7 @@ def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
         )
 
     kept = [r for r in results if not (r.status is Status.PASS and unseen(r))]
-    return kept + _gap_results(inv, gaps)
+    return kept + _gap_results(gaps)
 
 
 def to_finding(check: Check, result: Result) -> Finding:

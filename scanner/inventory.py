@@ -255,12 +255,6 @@ class FirewallRule(Entity):
             and self.source_is_world
         )
 
-    def covers_port(self, port: int) -> bool:
-        return self.protocol in ("all", "tcp", "udp") and any(r.covers(port) for r in self.ports)
-
-    def covers_all_ports(self) -> bool:
-        return self.protocol == "all" or any(r.is_all for r in self.ports)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowLogConfig(Entity):
@@ -527,10 +521,6 @@ class Inventory:
         return next(
             (s for s in self.scopes if s.provider == provider and s.account == account), None
         )
-
-    @property
-    def complete(self) -> bool:
-        return not self.gaps
 
     @classmethod
     def merge(cls, *parts: Inventory) -> Inventory:

@@ -13,7 +13,7 @@ import os
 import tempfile
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -142,19 +142,41 @@ def inventory_from_dict(data: Any) -> Inventory:
             raise SnapshotError(f"entities[{i}]: unknown entity kind {kind!r}")
         fields = {k: v for k, v in raw.items() if k != "kind"}
         entities.append(decode_dataclass(cls, fields, f"entities[{i}]"))
+    gaps = tuple(
+        decode_dataclass(Gap, g, f"gaps[{i}]") for i, g in enumerate(data.get("gaps") or [])
+    )
+    scopes = tuple(
+        decode_dataclass(ScanScope, s, f"scopes[{i}]")
+        for i, s in enumerate(data.get("scopes") or [])
+    )
+    _check_scoped(entities, gaps, scopes)
     collected = data.get("collected_at")
     return Inventory(
         entities=tuple(entities),
-        gaps=tuple(
-            decode_dataclass(Gap, g, f"gaps[{i}]") for i, g in enumerate(data.get("gaps") or [])
-        ),
-        scopes=tuple(
-            decode_dataclass(ScanScope, s, f"scopes[{i}]")
-            for i, s in enumerate(data.get("scopes") or [])
-        ),
+        gaps=gaps,
+        scopes=scopes,
         collected_at=_decode(datetime | None, collected, "collected_at"),
         tool_version=str(data.get("tool_version", "")),
     )
+
+
+def _check_scoped(
+    entities: Sequence[Entity], gaps: Sequence[Gap], scopes: Sequence[ScanScope]
+) -> None:
+    """Every entity and gap must belong to a scanned scope: checks only run for scopes,
+    so an unscoped record would be silently left unevaluated."""
+    if not scopes:
+        raise SnapshotError('the snapshot names no scanned scope ("scopes" is empty)')
+    known = {(s.provider, s.account) for s in scopes}
+    records: list[tuple[str, Entity | Gap]] = [
+        *((f"entities[{i}]", e) for i, e in enumerate(entities)),
+        *((f"gaps[{i}]", g) for i, g in enumerate(gaps)),
+    ]
+    for where, record in records:
+        if (record.provider, record.account) not in known:
+            raise SnapshotError(
+                f'{where}: {record.provider} account {record.account!r} is not in "scopes"'
+            )
 
 
 def write_snapshot(inv: Inventory, path: Path) -> None:

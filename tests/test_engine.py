@@ -104,8 +104,9 @@ def test_global_gap_affects_every_region() -> None:
     results = run_check(_make(_encrypted), _inventory(gap), CheckConfig())
     assert Status.PASS not in {r.status for r in results}
     [error] = [r for r in results if r.status is Status.ERROR]
-    assert error.resource.kind == "account"
-    assert error.resource.id == SCOPE.native_id
+    assert error.resource.kind == "scope"
+    assert error.resource.id == f"scope:aws:{ACCOUNT}:global"
+    assert error.resource.region == GLOBAL
 
 
 def test_gap_in_other_account_does_not_leak() -> None:
@@ -115,6 +116,22 @@ def test_gap_in_other_account_does_not_leak() -> None:
     assert sorted(r.status for r in mine) == [Status.FAIL, Status.PASS, Status.PASS]
     [error] = [r for r in results if r.status is Status.ERROR]
     assert error.resource.account == "999999999999"
+
+
+def test_scope_error_and_resource_fail_have_distinct_finding_ids() -> None:
+    """A region's own settings can FAIL while a gap leaves the region incomplete."""
+    gap = Gap("aws", ACCOUNT, "us-east-1", "ec2:DescribeVolumes", ("disk",), GapReason.THROTTLED)
+    region_level = Disk(
+        id=SCOPE.region_ref("us-east-1").id,
+        provider="aws",
+        account=ACCOUNT,
+        region="us-east-1",
+        encrypted=False,
+    )
+    inv = Inventory(entities=(region_level,), gaps=(gap,), scopes=(SCOPE,))
+    report = evaluate(inv, [_make(_encrypted)])
+    assert sorted(f.status for f in report.findings) == [Status.ERROR, Status.FAIL]
+    assert len({f.finding_id for f in report.findings}) == 2
 
 
 def test_crashing_check_reports_error_not_silence() -> None:

@@ -36,18 +36,16 @@ def test_entities_are_immutable_including_tags() -> None:
         rule.tags["env"] = "dev"  # type: ignore[index]
 
 
-def test_firewall_rule_port_logic() -> None:
+def test_firewall_rule_world_admission_and_port_ranges() -> None:
     ssh = _rule(protocol="tcp", ports=(PortRange(22, 22),), source_is_world=True)
     assert ssh.admits_world()
-    assert ssh.covers_port(22)
-    assert not ssh.covers_port(3389)
-    assert not ssh.covers_all_ports()
-    icmp = _rule(protocol="icmp", source_is_world=True)
-    assert not icmp.covers_port(22)
-    everything = _rule(protocol="all")
-    assert everything.covers_all_ports()
-    disabled = _rule(source_is_world=True, enabled=False)
-    assert not disabled.admits_world()
+    assert ssh.ports[0].covers(22)
+    assert not ssh.ports[0].covers(3389)
+    assert not ssh.ports[0].is_all
+    assert PortRange(0, 65535).is_all
+    assert not _rule(source_is_world=True, enabled=False).admits_world()
+    assert not _rule(source_is_world=True, action="deny").admits_world()
+    assert not _rule(source_is_world=True, direction="egress").admits_world()
 
 
 def test_get_resolves_aliases_and_checks_type() -> None:

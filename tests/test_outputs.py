@@ -86,7 +86,7 @@ def sample_inventory(*, gap: bool = True) -> Inventory:
 
 def world_ssh(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     for rule in inv.of(FirewallRule):
-        ports = sorted(p for p in cfg.admin_ports if rule.covers_port(p))
+        ports = sorted(p for p in cfg.admin_ports if any(r.covers(p) for r in rule.ports))
         if rule.admits_world() and ports:
             yield Result.failed(rule, f"{rule.name} admits the internet", ports=ports)
         else:

@@ -127,7 +127,7 @@ def test_every_entity_kind_round_trips(tmp_path: Path) -> None:
         cls(id=f"id-{kind}", provider="aws", account=ACCOUNT, region="us-east-1")
         for kind, cls in ENTITY_TYPES.items()
     )
-    inv = Inventory(entities=entities)
+    inv = Inventory(entities=entities, scopes=rich_inventory().scopes)
     path = tmp_path / "all.json"
     write_snapshot(inv, path)
     assert read_snapshot(path) == inv
@@ -194,6 +194,18 @@ MALFORMED: dict[str, tuple[Any, str]] = {
     "null required": (
         _mutate(lambda d: d["scopes"][0].update(account=None)),
         "scopes[0].account: null where a value is required",
+    ),
+    "no scopes": (
+        _mutate(lambda d: d.update(scopes=[])),
+        'the snapshot names no scanned scope ("scopes" is empty)',
+    ),
+    "entity outside the scopes": (
+        _mutate(lambda d: d["entities"][1].update(account="999999999999")),
+        "entities[1]: aws account '999999999999' is not in \"scopes\"",
+    ),
+    "gap outside the scopes": (
+        _mutate(lambda d: d["gaps"][0].update(provider="gcp")),
+        "gaps[0]: gcp account",
     ),
     "list expected": (
         _mutate(lambda d: d["entities"][2].update(ports="22")),

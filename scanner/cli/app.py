@@ -24,7 +24,12 @@ from scanner.cli.providers import (
     scan_command,
 )
 from scanner.cli.report import collect_with_progress, evaluate_and_report, select_checks
-from scanner.cli.runner import EXIT_CODES_EPILOG, CldscanGroup, exit_with
+from scanner.cli.runner import (
+    COLLECT_EXIT_CODES_EPILOG,
+    EXIT_CODES_EPILOG,
+    CldscanGroup,
+    exit_with,
+)
 from scanner.errors import ConfigurationError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -66,7 +71,7 @@ def scan() -> None:
     """Collect a cloud's configuration and evaluate it."""
 
 
-@cli.group(epilog=EXIT_CODES_EPILOG)
+@cli.group(epilog=COLLECT_EXIT_CODES_EPILOG)
 def collect() -> None:
     """Collect a cloud's configuration into a snapshot file, without evaluating."""
 

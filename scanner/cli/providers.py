@@ -16,7 +16,7 @@ import click
 
 from scanner.cli.options import OutputOptions, output_options, stack
 from scanner.cli.report import Collector, collect_with_progress, evaluate_and_report, select_checks
-from scanner.cli.runner import EXIT_CODES_EPILOG, exit_with
+from scanner.cli.runner import COLLECT_EXIT_CODES_EPILOG, EXIT_CODES_EPILOG, exit_with
 from scanner.errors import ConfigurationError, ExitCode
 
 if TYPE_CHECKING:
@@ -173,6 +173,6 @@ def collect_command(provider: ProviderCommand) -> click.Command:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Snapshot file to write (JSON).",
     )
-    return click.command(provider.name, epilog=EXIT_CODES_EPILOG)(
+    return click.command(provider.name, epilog=COLLECT_EXIT_CODES_EPILOG)(
         stack(run, [snapshot_option, *provider.options])
     )

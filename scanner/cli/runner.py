@@ -22,6 +22,14 @@ Exit status:
      at the threshold
 """
 
+COLLECT_EXIT_CODES_EPILOG = """\b
+Exit status:
+  0  the snapshot was written and is complete
+  1  internal error (a bug: a traceback is printed)
+  2  usage, configuration or credentials error: nothing was written
+  4  the snapshot was written, with gaps (some scopes not collected)
+"""
+
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()

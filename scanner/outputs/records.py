@@ -64,6 +64,7 @@ def control_record(summary: ControlSummary) -> dict[str, Any]:
         "id": summary.control_id,
         "title": summary.title,
         "verdict": summary.verdict,
+        "complete": summary.complete,
         "passed": summary.passed,
         "failed": summary.failed,
         "errors": summary.errors,

@@ -107,7 +107,7 @@ def render(report: ScanReport, stream: TextIO) -> None:
         [
             (
                 s.control_id,
-                s.verdict,
+                f"{s.verdict}, incomplete" if s.failed and s.errors else s.verdict,
                 str(s.passed),
                 str(s.failed),
                 str(s.errors),

