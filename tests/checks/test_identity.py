@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from scanner.engine import scope_ref
 from scanner.inventory import GLOBAL, Credential, Principal, RoleBinding
 from scanner.registry import CheckConfig
 from scanner.results import Severity, Status
-from tests.checks.builders import NOW, ROOT_ARN, SCOPE, ago, gap, iam, make, only, run, statuses
+from tests.checks.builders import (
+    ACCOUNT,
+    NOW,
+    ROOT_ARN,
+    ago,
+    gap,
+    iam,
+    make,
+    only,
+    run,
+    statuses,
+)
 
 MFA = "any.principal.privileged_mfa"
 ROOT = "aws.iam.root_unused_no_keys"
@@ -106,7 +118,7 @@ def test_missing_root_without_a_gap_is_error_on_the_account() -> None:
 def test_root_row_missing_from_credentials_gap_withdraws_pass() -> None:
     """moto's credential report has no root row: the AWS provider records a gap for it."""
     findings = run(ROOT, root(last_sign_in=ago(200)), gaps=(gap(("credential",)),))
-    assert statuses(findings) == {SCOPE.native_id: Status.ERROR}
+    assert statuses(findings) == {scope_ref("aws", ACCOUNT, GLOBAL).id: Status.ERROR}
 
 
 # --- standing admin --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.engine import scope_ref
 from scanner.inventory import (
     FirewallRuleSet,
     FlowLogConfig,
@@ -13,7 +14,7 @@ from scanner.inventory import (
     Subnet,
 )
 from scanner.results import Severity, Status
-from tests.checks.builders import ec2, gap, make, only, rule, run, statuses
+from tests.checks.builders import ACCOUNT, ec2, gap, make, only, rule, run, statuses
 
 DEFAULT = "any.network.default_constructs_restricted"
 PEERING = "any.network.cross_tenant_link"
@@ -116,7 +117,10 @@ def test_missing_flow_logs_behind_a_regional_gap_is_error_only_there() -> None:
     findings = run(FLOW, net, gaps=(gap(("flow_log_config",), region="eu-west-1"),))
     assert {f.status for f in findings} == {Status.ERROR}
     elsewhere = run(FLOW, net, gaps=(gap(("flow_log_config",), region="us-east-1"),))
-    assert statuses(elsewhere) == {VPC: Status.FAIL, "aws:111122223333:us-east-1": Status.ERROR}
+    assert statuses(elsewhere) == {
+        VPC: Status.FAIL,
+        scope_ref("aws", ACCOUNT, "us-east-1").id: Status.ERROR,
+    }
 
 
 def _eni(
