@@ -1,8 +1,8 @@
 """Alerts on privileged, authentication and network-change events.
 
 An alert only counts when the whole chain works: a multi-region audit trail that is
-logging streams to the log group the rule watches, the rule is enabled, and it
-notifies at least one target.
+logging and records management events streams to the log group the rule watches, the
+rule is enabled, and it notifies a target with a confirmed subscriber.
 """
 
 from __future__ import annotations
@@ -42,8 +42,25 @@ REQUIRED = {"aws": {"privileged": PRIVILEGED_EVENTS, "network": NETWORK_EVENTS}}
 class Coverage:
     covered: set[str]
     uncertain: set[str]
-    """Classes covered only by rules or trails whose state was not reported."""
+    """Not covered for sure, but only because a trail, rule or subscriber state was not reported."""
+    unconfirmed: set[str]
+    """Not covered; a working rule exists but none of its targets has a confirmed subscriber."""
     rules: list[AlertRule]
+    """The rules that count."""
+    feeding: list[str]
+    """Trails that feed alerts: multi-region, logging, management events read and write."""
+    trails_unreported: list[str]
+    """Trails that might feed alerts, but part of their state was not reported."""
+    trails_excluded: list[str]
+    """Trails with a log group that do not feed alerts (one region, stopped, no mgmt events)."""
+
+
+def feeds_alerts(trail: AuditTrail) -> bool | None:
+    """Whether the trail delivers every region's management events: None if not reported."""
+    flags = (trail.all_regions, trail.logging, trail.mgmt_read, trail.mgmt_write)
+    if False in flags:
+        return False
+    return None if None in flags else True
 
 
 def coverage(inv: Inventory, scope: ScanScope) -> Coverage:
@@ -51,22 +68,37 @@ def coverage(inv: Inventory, scope: ScanScope) -> Coverage:
     trails = [
         t for t in inv.of(AuditTrail) if _mine(t.provider, t.account, scope) and t.log_group_id
     ]
-    sure = {t.log_group_id for t in trails if t.all_regions and t.logging}
-    maybe = {
-        t.log_group_id for t in trails if t.all_regions is not False and t.logging is not False
-    } - sure
+    state = {t.id: feeds_alerts(t) for t in trails}
+    sure = {t.log_group_id for t in trails if state[t.id]}
+    maybe = {t.log_group_id for t in trails if state[t.id] is None} - sure
     covered: set[str] = set()
     uncertain: set[str] = set()
+    unconfirmed: set[str] = set()
     used: list[AlertRule] = []
     for rule in inv.of(AlertRule):
-        if not _mine(rule.provider, rule.account, scope) or not rule.targets:
+        if (
+            not _mine(rule.provider, rule.account, scope)
+            or not rule.targets
+            or rule.enabled is False
+            or rule.source_id not in sure | maybe
+        ):
             continue
-        if rule.enabled and rule.source_id in sure:
+        if rule.target_verified is False:
+            unconfirmed.update(rule.event_classes)
+        elif rule.enabled and rule.target_verified and rule.source_id in sure:
             covered.update(rule.event_classes)
             used.append(rule)
-        elif rule.enabled is not False and rule.source_id in sure | maybe:
+        else:
             uncertain.update(rule.event_classes)
-    return Coverage(covered, uncertain - covered, used)
+    return Coverage(
+        covered,
+        uncertain - covered,
+        unconfirmed - covered - uncertain,
+        used,
+        sorted(t.id for t in trails if state[t.id]),
+        sorted(t.id for t in trails if state[t.id] is None),
+        sorted(t.id for t in trails if state[t.id] is False),
+    )
 
 
 def _mine(provider: str, account: str, scope: ScanScope) -> bool:
@@ -79,23 +111,31 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
         cov = coverage(inv, scope)
         wanted = sorted(required)
         missing = [c for c in wanted if c not in cov.covered]
+        unconfirmed = [c for c in missing if c in cov.unconfirmed]
         relevant = [r for r in cov.rules if set(r.event_classes) & set(wanted)]
         evidence: dict[str, Any] = {
             "covered": [c for c in wanted if c in cov.covered],
             "missing": missing,
+            "uncertain": [c for c in missing if c in cov.uncertain],
+            "no_confirmed_subscriber": unconfirmed,
             "rules": [r.id for r in relevant],
-            "targets_verified": _verified(relevant),
+            "targets_verified": False if unconfirmed else (True if relevant else None),
+            "trails_feeding_alerts": cov.feeding,
+            "trails_unreported": cov.trails_unreported,
+            "trails_excluded": cov.trails_excluded,
         }
         ref = scope.account_ref()
         if not missing:
             yield Result.passed(
-                ref, f"account {scope.account} alerts on every {topic} event", **evidence
+                ref,
+                f"account {scope.account} alerts a confirmed subscriber on every {topic} event",
+                **evidence,
             )
         elif set(missing) <= cov.uncertain:
             yield Result.error(
                 ref,
-                f"account {scope.account}: the alerts for {', '.join(missing)} depend on a trail "
-                "or alarm whose state was not reported",
+                f"account {scope.account}: the alerts for {', '.join(missing)} depend on a "
+                "trail, alarm or subscription whose state was not reported",
                 **evidence,
             )
         elif not unseen(
@@ -104,26 +144,22 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
             yield Result.failed(
                 ref,
                 f"account {scope.account} has no working alert for {topic} events: "
-                + ", ".join(missing),
+                + ", ".join(missing)
+                + (
+                    f" (the alarms for {', '.join(unconfirmed)} have no confirmed subscriber)"
+                    if unconfirmed
+                    else ""
+                ),
                 **evidence,
             )
 
 
-def _verified(rules: list[AlertRule]) -> bool | None:
-    """True when every counted rule has a confirmed recipient; None when unknown."""
-    flags = [r.target_verified for r in rules]
-    if not flags:
-        return None
-    if False in flags:
-        return False
-    return None if None in flags else True
-
-
 _CHAIN = (
-    "Stream a multi-region CloudTrail trail to CloudWatch Logs, then for each missing event "
-    "class `aws logs put-metric-filter` with the CIS pattern, `aws cloudwatch put-metric-alarm` "
-    "on its metric with `--alarm-actions <sns-topic-arn>`, and subscribe a monitored address "
-    "to the topic."
+    "Stream a multi-region CloudTrail trail that records read and write management events to "
+    "CloudWatch Logs, then for each missing event class `aws logs put-metric-filter` with the "
+    "CIS pattern, `aws cloudwatch put-metric-alarm` on its metric with `--alarm-actions "
+    "<sns-topic-arn>`, and subscribe a monitored address to the topic and confirm the "
+    "subscription."
 )
 
 

@@ -57,7 +57,6 @@ def test_required_classes_are_those_of_the_cited_cis_items(
     assert len(set(required)) == len(required)
 
 
-
 def test_no_alerts_fails_listing_every_missing_class() -> None:
     f = only(run(PRIV, LOGGING_TRAIL), ROOT_ARN)
     assert f.status is Status.FAIL and f.severity is Severity.MEDIUM
@@ -98,9 +97,41 @@ def test_unreported_trail_or_rule_state_is_error() -> None:
     }
 
 
-def test_unconfirmed_recipient_still_passes_but_says_so() -> None:
+def test_unconfirmed_recipient_fails_and_says_so() -> None:
+    """CIS 4.x audit: the topic needs a confirmed subscriber, or nobody is alerted."""
     f = only(run(NET, LOGGING_TRAIL, alert(NETWORK, target_verified=False)), ROOT_ARN)
-    assert f.status is Status.PASS and f.evidence["targets_verified"] is False
+    assert f.status is Status.FAIL and f.evidence["targets_verified"] is False
+    assert "no confirmed subscriber" in f.message
+    assert f.evidence["no_confirmed_subscriber"] == sorted(NETWORK)
+
+
+def test_unreported_subscriber_is_error_only_when_it_decides() -> None:
+    f = only(run(NET, LOGGING_TRAIL, alert(NETWORK, target_verified=None)), ROOT_ARN)
+    assert f.status is Status.ERROR and f.evidence["uncertain"] == sorted(NETWORK)
+    confirmed = alert(NETWORK, name="ok")
+    unknown = alert(NETWORK, name="unknown", target_verified=None)
+    assert statuses(run(NET, LOGGING_TRAIL, confirmed, unknown)) == {ROOT_ARN: Status.PASS}
+    f = only(run(NET, LOGGING_TRAIL, alert(NETWORK[1:], target_verified=None)), ROOT_ARN)
+    assert f.status is Status.FAIL and f.evidence["missing"] == sorted(NETWORK)
+
+
+def test_trail_without_management_events_does_not_feed_alerts() -> None:
+    for field in ("mgmt_read", "mgmt_write"):
+        f = only(run(NET, trail(**{field: False}), alert(NETWORK)), ROOT_ARN)
+        assert f.status is Status.FAIL, field
+        assert (
+            f.evidence["trails_excluded"] == [TRAIL] and f.evidence["trails_feeding_alerts"] == []
+        )
+        f = only(run(NET, trail(**{field: None}), alert(NETWORK)), ROOT_ARN)
+        assert f.status is Status.ERROR, field
+        assert f.evidence["trails_unreported"] == [TRAIL]
+
+
+def test_pass_names_the_trails_and_rules_that_count() -> None:
+    f = only(run(PRIV, LOGGING_TRAIL, alert(PRIVILEGED)), ROOT_ARN)
+    assert f.status is Status.PASS and "confirmed subscriber" in f.message
+    assert f.evidence["trails_feeding_alerts"] == [TRAIL]
+    assert f.evidence["rules"] == [alert(PRIVILEGED).id] and f.evidence["targets_verified"] is True
 
 
 def test_alert_checks_share_rules_but_not_classes() -> None:
