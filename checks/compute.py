@@ -107,16 +107,24 @@ def imdsv2_required(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             )
 
 
+SECURE_BOOT_REPORTED = frozenset({"azure", "gcp"})
+"""Providers that report secure boot for every instance: there it is required.
+
+EC2 does not report UEFI secure boot; a value that is reported is judged anywhere.
+"""
+
+
 @check(
     id="any.compute.boot_integrity",
-    title="Instances boot with UEFI, a virtual TPM and secure boot",
+    title="Instances boot with UEFI and a virtual TPM (measured boot)",
     severity=Severity.MEDIUM,
     controls=("CLD.9.5.2",),
     providers=PROVIDERS,
     needs=(ComputeInstance,),
     rationale=(
-        "Measured and verified boot detect boot-kits and tampered kernels that survive "
-        "reinstallation of the operating system; they need UEFI firmware and a vTPM."
+        "UEFI firmware with a virtual TPM records each stage of the boot in the TPM (measured "
+        "boot), so boot-kits and tampered kernels that survive reinstallation can be detected "
+        "by attestation; where the platform reports secure boot, it must be on as well."
     ),
     remediation=(
         "Launch from an AMI registered with `--boot-mode uefi --tpm-support v2.0` (on a "
@@ -132,31 +140,43 @@ def imdsv2_required(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
 )
 def boot_integrity(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     for vm in _running(inv):
-        evidence: dict[str, Any] = {
-            "boot_mode": vm.boot_mode,
-            "vtpm": vm.vtpm,
-            "secure_boot": vm.secure_boot,
-        }
-        lacks = []
-        if vm.boot_mode is not None and vm.boot_mode.lower() != "uefi":
-            lacks.append(f"boots in {vm.boot_mode} mode")
-        if vm.vtpm is False:
-            lacks.append("has no vTPM")
-        if vm.secure_boot is False:
-            lacks.append("has secure boot off")
-        if lacks:
-            yield Result.failed(
-                vm,
-                f"instance {label(vm)} " + ", ".join(lacks),
-                severity=Severity.LOW if vm.provider == "aws" else None,
-                **evidence,
-            )
-        elif vm.boot_mode is None and vm.provider == "aws":
-            yield not_reported(vm, "boot mode")
-        elif vm.vtpm is None:
-            yield not_reported(vm, "vTPM support")
-        else:
-            yield Result.passed(vm, f"instance {label(vm)} boots with UEFI and a vTPM", **evidence)
+        yield _judge_boot(vm)
+
+
+def _judge_boot(vm: ComputeInstance) -> Result:
+    wants_secure_boot = vm.provider in SECURE_BOOT_REPORTED
+    evidence: dict[str, Any] = {
+        "boot_mode": vm.boot_mode,
+        "vtpm": vm.vtpm,
+        "secure_boot": vm.secure_boot,
+        "secure_boot_required": wants_secure_boot,
+    }
+    lacks = []
+    if vm.boot_mode is not None and vm.boot_mode.lower() != "uefi":
+        lacks.append(f"boots in {vm.boot_mode} mode")
+    if vm.vtpm is False:
+        lacks.append("has no vTPM")
+    if vm.secure_boot is False:
+        lacks.append("has secure boot off")
+    if lacks:
+        return Result.failed(
+            vm,
+            f"instance {label(vm)} " + ", ".join(lacks),
+            severity=Severity.LOW if vm.provider == "aws" else None,
+            **evidence,
+        )
+    if vm.boot_mode is None:
+        return not_reported(vm, "boot mode")
+    if vm.vtpm is None:
+        return not_reported(vm, "vTPM support")
+    if wants_secure_boot and vm.secure_boot is None:
+        return not_reported(vm, "secure boot")
+    return Result.passed(
+        vm,
+        f"instance {label(vm)} boots with UEFI and a vTPM"
+        + (" and secure boot on" if vm.secure_boot else ""),
+        **evidence,
+    )
 
 
 @check(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.compute import _judge_boot
 from scanner.inventory import (
     GLOBAL,
     ComputeInstance,
@@ -11,7 +12,7 @@ from scanner.inventory import (
     RoleBinding,
     Subnet,
 )
-from scanner.registry import CheckConfig
+from scanner.registry import CheckConfig, load_checks
 from scanner.results import Severity, Status
 from tests.checks.builders import NOW, ec2, iam, make, only, rule, run, statuses
 
@@ -72,6 +73,34 @@ def test_uefi_without_vtpm_fails_and_unknowns_are_errors() -> None:
     }
     assert statuses(run(BOOT, vm(boot_mode=None, vtpm=None))) == {I1: Status.ERROR}
     assert statuses(run(BOOT, vm(boot_mode="uefi", vtpm=None))) == {I1: Status.ERROR}
+
+
+def test_boot_integrity_promises_only_what_aws_reports() -> None:
+    """EC2 never reports secure boot: neither the title nor a PASS may claim it."""
+    assert "secure boot" not in load_checks()[BOOT].title.lower()
+    f = only(run(BOOT, vm(boot_mode="uefi", vtpm=True)), I1)
+    assert f.status is Status.PASS
+    assert f.message == "instance i-1 (web) boots with UEFI and a vTPM"
+    assert f.evidence["secure_boot"] is None and f.evidence["secure_boot_required"] is False
+
+
+def test_secure_boot_is_required_where_the_provider_reports_it() -> None:
+    def gcp(**kw: object) -> ComputeInstance:
+        fields: dict[str, object] = {"state": "running", "boot_mode": "uefi", "vtpm": True}
+        fields.update(kw)
+        return ComputeInstance(
+            id="projects/p/zones/z/instances/vm-1",
+            provider="gcp",
+            account="p",
+            region="z",
+            **fields,  # type: ignore[arg-type]
+        )
+
+    assert _judge_boot(gcp(secure_boot=None)).status is Status.ERROR
+    assert _judge_boot(gcp(secure_boot=False)).status is Status.FAIL
+    assert _judge_boot(gcp(boot_mode=None, secure_boot=True)).status is Status.ERROR
+    ok = _judge_boot(gcp(secure_boot=True))
+    assert ok.status is Status.PASS and ok.message.endswith("a vTPM and secure boot on")
 
 
 def test_serial_console_enabled_fails_and_unknown_is_error() -> None:
