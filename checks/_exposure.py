@@ -7,7 +7,7 @@ for traffic that no earlier deny from the world already stops.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,48 +21,65 @@ from scanner.inventory import (
 
 _WORLD = {"0.0.0.0/0": "ipv4", "::/0": "ipv6"}
 _ANY = "any"
+_PROTOCOL_NAMES = {"-1": "all", "*": "all", "any": "all", "6": "tcp", "17": "udp"}
+PORT_PROTOCOLS = ("tcp", "udp")
+"""The protocols that have ports; ``all`` carries both."""
+
+
+def protocol_of(rule: FirewallRule) -> str:
+    """``all``, ``tcp``, ``udp`` or the rule's other (port-less) protocol, lower case."""
+    text = rule.protocol.strip().lower()
+    return _PROTOCOL_NAMES.get(text, text)
+
+
+def port_protocols(rule: FirewallRule) -> tuple[str, ...]:
+    """The port-carrying protocols a rule admits: none for icmp, GRE and the like."""
+    proto = protocol_of(rule)
+    if proto == "all":
+        return PORT_PROTOCOLS
+    return (proto,) if proto in PORT_PROTOCOLS else ()
 
 
 class Traffic(Protocol):
-    """A kind of traffic: which rules admit (or deny) it, and when a deny stops an allow."""
+    """A kind of traffic of one protocol: a rule (allow or deny) either covers all of it or not."""
 
     def matches(self, rule: FirewallRule) -> bool: ...
-
-    def stops(self, deny: FirewallRule, allow: FirewallRule) -> bool: ...
 
 
 @dataclass(frozen=True)
 class AllPorts:
-    """Every port of a protocol (or every protocol)."""
+    """Every port of one port-carrying protocol."""
+
+    protocol: str
 
     def matches(self, rule: FirewallRule) -> bool:
         # ICMP and other port-less protocols are reported with the full range: not "every port".
-        return rule.protocol == "all" or (
-            rule.protocol in ("tcp", "udp") and any(r.is_all for r in rule.ports)
-        )
-
-    def stops(self, deny: FirewallRule, allow: FirewallRule) -> bool:
-        return deny.protocol == "all" or (
-            deny.protocol == allow.protocol and any(r.is_all for r in deny.ports)
-        )
+        return self.protocol in port_protocols(rule) and any(r.is_all for r in rule.ports)
 
 
 @dataclass(frozen=True)
-class TcpPort:
-    """One TCP port."""
+class Port:
+    """One port of one port-carrying protocol."""
 
     port: int
+    protocol: str
 
     def matches(self, rule: FirewallRule) -> bool:
-        return rule.protocol == "all" or (
-            rule.protocol == "tcp" and any(r.covers(self.port) for r in rule.ports)
+        return self.protocol in port_protocols(rule) and any(
+            r.covers(self.port) for r in rule.ports
         )
 
-    def stops(self, deny: FirewallRule, allow: FirewallRule) -> bool:
-        return self.matches(deny)
+
+def exposed_on_all_ports(rules: Sequence[FirewallRule]) -> list[FirewallRule]:
+    """World allows that open every tcp or every udp port (or all traffic), unshadowed."""
+    found = {r.id: r for proto in PORT_PROTOCOLS for r in exposing_rules(rules, AllPorts(proto))}
+    return list(found.values())
 
 
-ALL_PORTS_TRAFFIC = AllPorts()
+def exposed_on_port(rules: Sequence[FirewallRule], port: int) -> dict[str, list[FirewallRule]]:
+    """Unshadowed world allows that open ``port``, by protocol (only those that are open)."""
+    by_protocol = {proto: exposing_rules(rules, Port(port, proto)) for proto in PORT_PROTOCOLS}
+    return {proto: hits for proto, hits in by_protocol.items() if hits}
 
 
 def world_families(rule: FirewallRule) -> set[str]:
@@ -77,7 +94,7 @@ def _shadowed(allow: FirewallRule, denies: Iterable[FirewallRule], traffic: Traf
     families = world_families(allow)
     covered: set[str] = set()
     for deny in denies:
-        if traffic.stops(deny, allow):
+        if traffic.matches(deny):
             covered |= world_families(deny)
     return _ANY in covered or families <= covered
 
@@ -122,7 +139,7 @@ def describe_rule(rule: FirewallRule) -> dict[str, Any]:
 
 
 def traffic_text(rule: FirewallRule) -> str:
-    if rule.protocol == "all":
+    if protocol_of(rule) == "all":
         return "all traffic"
     ports = ",".join(str(p.low) if p.low == p.high else f"{p.low}-{p.high}" for p in rule.ports)
     return f"{rule.protocol}/{ports}"
@@ -141,7 +158,7 @@ def admin_exposed(
     return sorted(
         port
         for port in set(admin_ports)
-        if any(exposing_rules(grouped.get(i, ()), TcpPort(port)) for i in ids)
+        if any(exposed_on_port(grouped.get(i, ()), port) for i in ids)
     )
 
 

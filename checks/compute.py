@@ -55,7 +55,11 @@ def public_ip_attached(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         yield Result.failed(
             vm,
             f"instance {label(vm)} has public IP {', '.join(vm.public_ips)}"
-            + (f" and admits the internet to tcp/{','.join(map(str, ports))}" if ports else ""),
+            + (
+                f" and admits the internet to admin port(s) {','.join(map(str, ports))}"
+                if ports
+                else ""
+            ),
             severity=Severity.HIGH if ports else None,
             public_ips=list(vm.public_ips),
             admin_ports_open_to_world=ports,

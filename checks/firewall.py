@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 from checks._common import label, of_providers
 from checks._exposure import (
-    ALL_PORTS_TRAFFIC,
-    TcpPort,
     describe_rule,
-    exposing_rules,
+    exposed_on_all_ports,
+    exposed_on_port,
     instances_behind,
     rules_by_set,
     traffic_text,
@@ -53,7 +52,7 @@ PROVIDERS = ("aws",)
 def world_ingress_all_ports(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     grouped = rules_by_set(inv)
     for fw_set in of_providers(inv, FirewallRuleSet, PROVIDERS):
-        exposed = exposing_rules(grouped.get(fw_set.id, ()), ALL_PORTS_TRAFFIC)
+        exposed = exposed_on_all_ports(grouped.get(fw_set.id, ()))
         if exposed:
             what = ", ".join(sorted({traffic_text(r) for r in exposed}))
             yield Result.failed(
@@ -85,8 +84,8 @@ def world_ingress_all_ports(inv: Inventory, cfg: CheckConfig) -> Iterator[Result
     remediation=(
         "Restrict the source of the admin-port rule to known ranges or remove it and use "
         "Session Manager: `aws ec2 revoke-security-group-ingress --group-id sg-... "
-        "--protocol tcp --port 22 --cidr 0.0.0.0/0`; for network ACLs add a lower-numbered "
-        "deny or delete the allow entry."
+        "--protocol tcp --port 22 --cidr 0.0.0.0/0` (likewise udp/3389 and all-traffic "
+        "rules); for network ACLs add a lower-numbered deny or delete the allow entry."
     ),
     references=(
         "CIS AWS 3.0 5.1",
@@ -106,7 +105,7 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
     ports = sorted(cfg.admin_ports)
     for fw_set in of_providers(inv, FirewallRuleSet, PROVIDERS):
         rules = grouped.get(fw_set.id, ())
-        by_port = {p: exposing_rules(rules, TcpPort(p)) for p in ports}
+        by_port = {p: exposed_on_port(rules, p) for p in ports}
         open_ports = [p for p, hits in by_port.items() if hits]
         if not open_ports:
             yield Result.passed(
@@ -117,15 +116,23 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
             )
             continue
         public = _public_targets(inv, fw_set)
-        exposed = {r.id: r for p in open_ports for r in by_port[p]}
+        exposed = {r.id: r for p in open_ports for hits in by_port[p].values() for r in hits}
+        open_by_protocol = {
+            proto: [p for p in open_ports if proto in by_port[p]] for proto in ("tcp", "udp")
+        }
+        open_text = " and ".join(
+            f"{proto}/{','.join(map(str, found))}"
+            for proto, found in open_by_protocol.items()
+            if found
+        )
         yield Result.failed(
             fw_set,
-            f"{fw_set.set_kind} {label(fw_set)} admits the internet to tcp/"
-            + ",".join(map(str, open_ports))
+            f"{fw_set.set_kind} {label(fw_set)} admits the internet to {open_text}"
             + (f" and guards {len(public)} resource(s) with a public IP" if public else ""),
             severity=Severity.CRITICAL if public else None,
             set_kind=fw_set.set_kind,
             open_ports=open_ports,
+            open_by_protocol={k: v for k, v in open_by_protocol.items() if v},
             rules=[describe_rule(r) for r in exposed.values()],
             public_targets=public,
         )

@@ -44,6 +44,15 @@ def test_public_ip_fails_medium_and_high_with_an_open_admin_port() -> None:
     assert f.severity is Severity.HIGH and f.evidence["admin_ports_open_to_world"] == [22]
 
 
+def test_public_ip_with_world_udp_rdp_is_high() -> None:
+    sg = make(FirewallRuleSet, SG, set_kind="sg")
+    exposed = vm(public_ips=("203.0.113.7",), firewall_set_ids=(SG,))
+    udp = rule(SG, 0, protocol="udp", ports=(3389, 3389))
+    f = only(run(PUBLIC, exposed, sg, udp), I1)
+    assert f.severity is Severity.HIGH and f.evidence["admin_ports_open_to_world"] == [3389]
+    assert "admin port(s) 3389" in f.message
+
+
 def test_stopped_instances_are_not_judged() -> None:
     assert run(PUBLIC, vm(state="stopped", public_ips=("203.0.113.7",))) == []
 

@@ -74,7 +74,9 @@ def test_nacl_partial_deny_leaves_the_rest_open() -> None:
     rules = (acl(50, action="deny", protocol="tcp", ports=(22, 22)), acl(100))
     assert statuses(run(ALL, ACL_SET, *rules)) == {ACL: Status.FAIL}
     f = only(run(ADMIN, ACL_SET, *rules), ACL)
-    assert f.status is Status.FAIL and f.evidence["open_ports"] == [3389]
+    # The tcp/22 deny leaves udp/22 open behind the allow-all (CIS 5.x counts udp too).
+    assert f.status is Status.FAIL and f.evidence["open_ports"] == [22, 3389]
+    assert f.evidence["open_by_protocol"] == {"tcp": [3389], "udp": [22, 3389]}
 
 
 def test_nacl_deny_from_private_range_does_not_shadow_world() -> None:
@@ -116,12 +118,47 @@ def test_nacl_admin_exposure_reaches_instances_in_its_subnet() -> None:
     assert f.severity is Severity.CRITICAL
 
 
-def test_other_ports_and_udp_are_not_admin_exposure() -> None:
+def test_other_ports_and_port_less_protocols_are_not_admin_exposure() -> None:
     rules = (
         rule(SG, 0, protocol="tcp", ports=(80, 443)),
-        rule(SG, 1, protocol="udp", ports=(22, 22)),
+        rule(SG, 1, protocol="udp", ports=(53, 53)),
+        rule(SG, 2, protocol="icmpv6"),
+        rule(SG, 3, protocol="47"),
     )
     assert statuses(run(ADMIN, SG_SET, *rules)) == {SG: Status.PASS}
+    assert statuses(run(ALL, SG_SET, *rules)) == {SG: Status.PASS}
+
+
+def test_udp_admin_port_is_exposure() -> None:
+    """RDP also listens on udp/3389; CIS AWS 5.x counts tcp, udp and all protocols."""
+    f = only(run(ADMIN, SG_SET, rule(SG, 0, protocol="udp", ports=(3389, 3389))), SG)
+    assert f.status is Status.FAIL and "udp/3389" in f.message
+    assert f.evidence["open_by_protocol"] == {"udp": [3389]}
+    numbered = rule(SG, 0, protocol="17", ports=(3389, 3389))
+    assert statuses(run(ADMIN, SG_SET, numbered)) == {SG: Status.FAIL}
+
+
+def test_all_protocols_rule_opens_admin_ports_on_tcp_and_udp() -> None:
+    f = only(run(ADMIN, SG_SET, rule(SG, 0)), SG)
+    assert f.status is Status.FAIL and "tcp/22,3389 and udp/22,3389" in f.message
+
+
+def test_nacl_deny_of_one_protocol_leaves_the_other_open() -> None:
+    tcp_only = (acl(10, action="deny", protocol="tcp"), acl(20, protocol="all", ports=(3389, 3389)))
+    f = only(run(ADMIN, ACL_SET, *tcp_only), ACL)
+    assert f.status is Status.FAIL and f.evidence["open_by_protocol"] == {"udp": [3389]}
+    both = (
+        acl(10, action="deny", protocol="tcp"),
+        acl(11, action="deny", protocol="udp"),
+        acl(20, protocol="all"),
+    )
+    assert statuses(run(ADMIN, ACL_SET, *both)) == {ACL: Status.PASS}
+    assert statuses(run(ALL, ACL_SET, *both)) == {ACL: Status.PASS}
+
+
+def test_udp_on_every_port_is_all_ports_exposure() -> None:
+    f = only(run(ALL, SG_SET, rule(SG, 0, protocol="udp")), SG)
+    assert f.status is Status.FAIL and "udp/0-65535" in f.message
 
 
 def test_admin_ports_come_from_the_config() -> None:
