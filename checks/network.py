@@ -151,14 +151,15 @@ def _within(destination: str, peers: list[IpNetwork]) -> bool:
 
 @check(
     id="any.network.flow_logs_enabled",
-    title="Every network records flow logs",
+    title="Every network records flow logs, including rejected traffic",
     severity=Severity.HIGH,
     controls=("CLD.13.1.4", "CLD.12.4.5"),
     providers=PROVIDERS,
     needs=(Network, Subnet, FlowLogConfig),
     rationale=(
         "Flow logs are the virtual network's equivalent of a physical network's traffic "
-        "records; without them an intrusion or exfiltration cannot be traced."
+        "records; without them an intrusion or exfiltration cannot be traced, and without "
+        "rejected traffic the scans and attempts the filters stopped go unseen."
     ),
     remediation=(
         "Enable VPC flow logs: `aws ec2 create-flow-logs --resource-type VPC --resource-ids "
@@ -176,40 +177,90 @@ def flow_logs_enabled(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         subnets.setdefault(subnet.network_id, []).append(subnet)
 
     def state(target: str) -> bool | None:
-        """True if an enabled log targets it, None if only unreported ones do."""
-        flags = [f.enabled for f in logs.get(target, [])]
+        """True if a log records its rejected traffic, None if only unreported ones might."""
+        flags = [records_rejects(f) for f in logs.get(target, [])]
         if True in flags:
             return True
         return None if None in flags else False
 
+    def accept_only(targets: list[str]) -> list[str]:
+        return sorted(
+            short_id(t)
+            for t in targets
+            if any(f.enabled is not False and _accept_only(f) for f in logs.get(t, []))
+        )
+
     for net in of_providers(inv, Network, PROVIDERS):
         own = state(net.id)
         if own:
-            yield Result.passed(net, f"network {label(net)} has flow logs enabled", level="network")
+            yield Result.passed(
+                net,
+                f"network {label(net)} has flow logs recording rejected traffic",
+                level="network",
+                traffic_types=_traffic_types(logs.get(net.id, [])),
+            )
             continue
         mine = subnets.get(net.id, [])
         per_subnet = {s.id: state(s.id) for s in mine}
         if mine and all(per_subnet.values()):
             yield Result.passed(
-                net, f"every subnet of network {label(net)} has flow logs", level="subnet"
+                net,
+                f"every subnet of network {label(net)} has flow logs recording rejected traffic",
+                level="subnet",
             )
             continue
         missing = sorted(short_id(i) for i, v in per_subnet.items() if v is False)
         if own is None or (not missing and None in per_subnet.values()):
             yield Result.error(
                 net,
-                f"network {label(net)}: the state of its flow logs was not reported",
+                f"network {label(net)}: the state or traffic type of its flow logs was not "
+                "reported",
                 subnets_unknown=sorted(short_id(i) for i, v in per_subnet.items() if v is None),
+                traffic_types=_traffic_types(logs.get(net.id, [])),
             )
             continue
         if unseen(inv, net.provider, net.account, net.region, (FlowLogConfig.kind, Subnet.kind)):
             continue
+        accepting = accept_only([net.id, *(s.id for s in mine if per_subnet[s.id] is False)])
+        subnets_note = f"{len(missing)} of {len(mine)} subnets" if mine else ""
         yield Result.failed(
             net,
-            f"network {label(net)} has no enabled flow log"
-            + (f" ({len(missing)} of {len(mine)} subnets have none either)" if mine else ""),
+            (
+                f"network {label(net)} has no flow log recording rejected traffic: the logs of "
+                f"{', '.join(accepting)} capture ACCEPT only (need ALL or REJECT)"
+                + (f"; {subnets_note} lack one" if mine else "")
+            )
+            if accepting
+            else (
+                f"network {label(net)} has no enabled flow log"
+                + (f" ({subnets_note} have none either)" if mine else "")
+            ),
             subnets_without=missing,
+            accept_only=accepting,
+            traffic_types=_traffic_types(logs.get(net.id, [])),
         )
+
+
+_REJECT_TYPES = frozenset({"ALL", "REJECT"})
+
+
+def records_rejects(flow: FlowLogConfig) -> bool | None:
+    """Whether an enabled log captures rejected traffic (CIS: ALL or REJECT); None if unknown."""
+    traffic = flow.traffic_type.strip().upper()
+    if flow.enabled is False or (traffic and traffic not in _REJECT_TYPES):
+        return False
+    if flow.enabled is None or not traffic:
+        return None
+    return True
+
+
+def _accept_only(flow: FlowLogConfig) -> bool:
+    traffic = flow.traffic_type.strip().upper()
+    return bool(traffic) and traffic not in _REJECT_TYPES
+
+
+def _traffic_types(flows: list[FlowLogConfig]) -> list[str]:
+    return sorted({f.traffic_type for f in flows if f.enabled is not False and f.traffic_type})
 
 
 @check(

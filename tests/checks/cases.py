@@ -195,6 +195,7 @@ PASSING: dict[str, tuple[Entity, ...]] = {
             target_type="network",
             target_id=VPC,
             enabled=True,
+            traffic_type="ALL",
         ),
     ),
     "any.subnet.filtering_attached": (

@@ -42,8 +42,16 @@ def table(*routes: tuple[str, str]) -> RouteTable:
     return make(RouteTable, ec2("route-table/rtb-1"), routes=tuple(Route(d, t) for d, t in routes))
 
 
-def flow(target: str, n: int = 1, enabled: bool | None = True) -> FlowLogConfig:
-    return make(FlowLogConfig, ec2(f"vpc-flow-log/fl-{n}"), target_id=target, enabled=enabled)
+def flow(
+    target: str, n: int = 1, enabled: bool | None = True, traffic: str = "ALL"
+) -> FlowLogConfig:
+    return make(
+        FlowLogConfig,
+        ec2(f"vpc-flow-log/fl-{n}"),
+        target_id=target,
+        enabled=enabled,
+        traffic_type=traffic,
+    )
 
 
 def test_default_group_with_any_rule_fails_and_custom_groups_are_ignored() -> None:
@@ -110,6 +118,39 @@ def test_disabled_flow_log_fails_and_unreported_is_error() -> None:
     net = make(Network, VPC)
     assert statuses(run(FLOW, net, flow(VPC, enabled=False))) == {VPC: Status.FAIL}
     assert statuses(run(FLOW, net, flow(VPC, enabled=None))) == {VPC: Status.ERROR}
+
+
+def test_flow_logs_must_record_rejected_traffic() -> None:
+    """CIS AWS 3.7: flow logs with traffic type REJECT (or ALL); ACCEPT only is not enough."""
+    net = make(Network, VPC)
+    for traffic in ("ALL", "REJECT", "reject", "All"):
+        assert statuses(run(FLOW, net, flow(VPC, traffic=traffic))) == {VPC: Status.PASS}
+    f = only(run(FLOW, net, flow(VPC, traffic="ACCEPT")), VPC)
+    assert f.status is Status.FAIL and "ACCEPT only" in f.message and "vpc-1" in f.message
+    assert f.evidence["accept_only"] == ["vpc-1"] and f.evidence["traffic_types"] == ["ACCEPT"]
+    both = run(FLOW, net, flow(VPC, 1, traffic="ACCEPT"), flow(VPC, 2, traffic="REJECT"))
+    assert statuses(both) == {VPC: Status.PASS}
+
+
+def test_accept_only_subnet_logs_do_not_cover_the_network() -> None:
+    net, sub1, sub2 = (
+        make(Network, VPC),
+        make(Subnet, S1, network_id=VPC),
+        make(Subnet, S2, network_id=VPC),
+    )
+    f = only(run(FLOW, net, sub1, sub2, flow(S1, 1), flow(S2, 2, traffic="ACCEPT")), VPC)
+    assert f.status is Status.FAIL and f.evidence["accept_only"] == ["subnet-2"]
+    assert f.evidence["subnets_without"] == ["subnet-2"]
+
+
+def test_unreported_traffic_type_is_error_only_when_it_decides() -> None:
+    net = make(Network, VPC)
+    f = only(run(FLOW, net, flow(VPC, traffic="")), VPC)
+    assert f.status is Status.ERROR and "traffic type" in f.message
+    decided = run(FLOW, net, flow(VPC, 1, traffic=""), flow(VPC, 2, traffic="REJECT"))
+    assert statuses(decided) == {VPC: Status.PASS}
+    # an ACCEPT-only log is not rescued by an unreported state: it never counts
+    assert statuses(run(FLOW, net, flow(VPC, enabled=None, traffic="ACCEPT"))) == {VPC: Status.FAIL}
 
 
 def test_missing_flow_logs_behind_a_regional_gap_is_error_only_there() -> None:
