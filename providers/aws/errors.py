@@ -53,8 +53,9 @@ def classify(exc: BaseException) -> tuple[GapReason, str]:
     if code in _NOT_ENABLED or "not subscribed" in message.lower():
         return GapReason.NOT_ENABLED, message
     if code == "AuthFailure":
-        # EC2 answers AuthFailure in a region the account has not opted in to.
-        return GapReason.NOT_ENABLED, message
+        # Regions that are not enabled never get this far (the region plan leaves them
+        # out), so EC2's AuthFailure means these credentials were rejected for the call.
+        return GapReason.ACCESS_DENIED, f"credentials rejected for this call: {message}"
     names = {cls.__name__ for cls in type(exc).__mro__}
     if names & _TIMEOUTS:
         return GapReason.TIMED_OUT, f"{type(exc).__name__}: {message}"

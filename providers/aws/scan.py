@@ -12,7 +12,7 @@ from providers.aws.arns import Ctx
 from providers.aws.errors import classify
 from providers.aws.options import AwsOptions
 from providers.aws.session import AwsSession, RegionPlan, open_session, plan_regions
-from providers.aws.units import ACCOUNT_WIDE, REGIONAL, REGIONAL_KINDS, Env, UnitSpec
+from providers.aws.units import ACCOUNT_WIDE, REGIONAL, REGIONAL_KINDS, Claims, Env, UnitSpec
 from providers.base import Progress
 from providers.runner import Unit, run_units
 from scanner import __version__
@@ -36,10 +36,11 @@ PROVIDER = "aws"
 def build_units(
     aws: AwsSession, account: str, regions: Sequence[str], home: str, page_size: int | None
 ) -> list[Unit]:
-    """Every (region, unit spec) pair, global specs once."""
+    """Every (region, unit spec) pair, global specs once, all sharing one set of claims."""
+    claims = Claims()
 
     def unit(spec: UnitSpec, region: str, api_region: str) -> Unit:
-        env = Env(aws, Ctx(account, region), api_region, page_size)
+        env = Env(aws, Ctx(account, region), api_region, page_size, claims)
         return Unit(PROVIDER, account, region, spec.label, spec.kinds, lambda: spec.run(env))
 
     units = [unit(spec, GLOBAL, home) for spec in ACCOUNT_WIDE]

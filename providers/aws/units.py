@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,23 @@ log = structlog.get_logger(__name__)
 Item = Entity | Gap
 
 
+@dataclass
+class Claims:
+    """Keys claimed by the first unit to ask, shared by every unit of one collection: lets
+    regional units that list the same thing (a multi-region trail) handle it once."""
+
+    _taken: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def first(self, key: str) -> bool:
+        """Whether this call is the first to claim ``key``."""
+        with self._lock:
+            if key in self._taken:
+                return False
+            self._taken.add(key)
+            return True
+
+
 @dataclass(frozen=True)
 class Env:
     """What a fetch function gets: clients, where it runs, and how to record a sub-gap."""
@@ -31,6 +49,8 @@ class Env:
     api_region: str
     """Region whose endpoint serves this unit (the home region for global services)."""
     page_size: int | None = None
+    claims: Claims = field(default_factory=Claims)
+    """Shared by all units of the collection (see ``scan.build_units``)."""
 
     def client(self, service: str) -> Any:
         return self.aws.client(service, self.api_region)
@@ -92,7 +112,7 @@ class UnitSpec:
             return
         assert self.normalise is not None
         if not self.paged:
-            env = Env(env.aws, env.ctx, env.api_region)
+            env = replace(env, page_size=None)
         for raw in env.items(self.service, self.operation, self.items, **self.params):
             result = self.normalise(raw, env.ctx)
             if isinstance(result, Entity):
@@ -105,22 +125,31 @@ class UnitSpec:
 
 
 def fetch_snapshots(env: Env) -> Iterator[Item]:
-    # DescribeSnapshots(RestorableByUserIds=["all"]) would find public snapshots in one
-    # call, but moto 5.2.5 ignores that filter (every snapshot would read as public), so
-    # the createVolumePermission attribute is read per snapshot instead.
-    client = env.client("ec2")
+    """Own snapshots and which of them are public, in two list calls: on AWS
+    ``RestorableByUserIds=["all"]`` lists exactly the snapshots anyone may restore."""
+    public: set[str] | None = None
     failed: Gap | None = None
+    try:
+        listed = env.items(
+            "ec2",
+            "DescribeSnapshots",
+            "Snapshots[]",
+            OwnerIds=["self"],
+            RestorableByUserIds=["all"],
+        )
+        public = {str(raw["SnapshotId"]) for raw in listed}
+    except Exception as exc:
+        failed = env.gap("ec2:DescribeSnapshots", ("snapshot",), exc)
     for raw in env.items("ec2", "DescribeSnapshots", "Snapshots[]", OwnerIds=["self"]):
-        permissions = None
-        if failed is None:
-            try:
-                permissions = client.describe_snapshot_attribute(
-                    SnapshotId=raw["SnapshotId"], Attribute="createVolumePermission"
-                ).get("CreateVolumePermissions", [])
-            except Exception as exc:
-                failed = env.gap("ec2:DescribeSnapshotAttribute", ("snapshot",), exc)
-                yield failed
+        # The part of createVolumePermission the public list reveals: the group "all".
+        # Sharing with single accounts is not read, so shared_with stays empty.
+        permissions: list[Raw] | None = None
+        if public is not None:
+            permissions = [{"Group": "all"}] if raw["SnapshotId"] in public else []
         yield compute.snapshot(raw, env.ctx, permissions)
+    if failed is not None:
+        # Last, so that a failing full list (the unit's own gap) does not report it twice.
+        yield failed
 
 
 def fetch_region_settings(env: Env) -> Iterator[Item]:
@@ -146,23 +175,34 @@ def fetch_region_settings(env: Env) -> Iterator[Item]:
 
 
 def fetch_trails(env: Env) -> Iterator[Item]:
-    client = env.client("cloudtrail")
+    """Trails that log this region, each handled once per collection.
+
+    With shadow trails included a region lists its own trails and every multi-region or
+    organisation trail that covers it, wherever that trail's home is (a member account's
+    view of an organisation trail, a home region that is not scanned). The first unit to
+    list a trail reads its status and selectors, from the trail's home region (outside it,
+    GetEventSelectors on the ARN may answer TrailNotFound), and yields it, and any gap
+    in those two calls, with that region.
+    """
     kinds = ("audit_trail",)
-    listed = client.describe_trails(includeShadowTrails=False).get("trailList", [])
-    for raw in listed:
-        if raw.get("HomeRegion", env.ctx.region) != env.ctx.region:
+    listed = env.client("cloudtrail").describe_trails(includeShadowTrails=True)
+    for raw in listed.get("trailList", []):
+        arn = str(raw["TrailARN"])
+        if not env.claims.first(f"cloudtrail:{arn}"):
             continue
-        arn = raw["TrailARN"]
+        home = str(raw.get("HomeRegion") or env.ctx.region)
+        at_home = replace(env, ctx=Ctx(env.ctx.account, home), api_region=home)
+        client = at_home.client("cloudtrail")
         status = selectors = None
         try:
             status = client.get_trail_status(Name=arn)
         except Exception as exc:
-            yield env.gap("cloudtrail:GetTrailStatus", kinds, exc)
+            yield at_home.gap("cloudtrail:GetTrailStatus", kinds, exc)
         try:
             selectors = client.get_event_selectors(TrailName=arn)
         except Exception as exc:
-            yield env.gap("cloudtrail:GetEventSelectors", kinds, exc)
-        yield trails.trail(raw, env.ctx, status, selectors)
+            yield at_home.gap("cloudtrail:GetEventSelectors", kinds, exc)
+        yield trails.trail(raw, at_home.ctx, status, selectors)
 
 
 def fetch_alerts(env: Env) -> Iterator[Item]:
@@ -230,7 +270,9 @@ def fetch_credential_report(env: Env) -> Iterator[Item]:
         )
         virtual = iam.root_has_virtual_mfa(devices, env.ctx)
     except Exception as exc:
-        # Only mfa_hardware of root is lost: it stays None, which checks report as unknown.
+        # No gap on purpose: only root's mfa_hardware is lost and it stays None (unknown).
+        # No check decides on it (it is evidence only), so a gap, which would turn every
+        # principal check ERROR, would cost more than it tells.
         log.info("virtual_mfa_unreadable", error_type=type(exc).__name__, code=error_code(exc))
     has_root = False
     for entity in iam.report_rows(rows, env.ctx):

@@ -225,23 +225,91 @@ def test_region_settings_sub_call_gap(aws_env: dict[str, str], moto_reset: MotoH
     assert settings.serial_console_access is None and settings.disk_encryption_by_default is False
 
 
-def test_snapshot_attribute_denied_leaves_public_unknown(
-    aws_env: dict[str, str], moto_reset: MotoHarness
-) -> None:
+def _two_snapshots(public: bool) -> tuple[str, str]:
     ec2: Any = boto3.client("ec2", region_name="us-east-1")
     volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
-    ec2.create_snapshot(VolumeId=volume)
+    shared, private = (ec2.create_snapshot(VolumeId=volume)["SnapshotId"] for _ in range(2))
+    if public:
+        ec2.modify_snapshot_attribute(
+            SnapshotId=shared,
+            Attribute="createVolumePermission",
+            OperationType="add",
+            GroupNames=["all"],
+        )
+    return shared, private
+
+
+def test_public_snapshots_from_one_list_call(
+    aws_env: dict[str, str], moto_reset: MotoHarness
+) -> None:
+    shared, private = _two_snapshots(public=True)
+    inv = collect(options(regions=("us-east-1",)))
+    public = {s.id.rsplit("/", 1)[1]: s.public for s in inv.of(Snapshot)}
+    assert public == {shared: True, private: False}
+    calls = [r["action"] for r in moto_reset.requests() if r["action"].endswith("Snapshots")]
+    assert calls == ["DescribeSnapshots", "DescribeSnapshots"]
+
+
+def test_public_snapshot_list_denied_leaves_public_unknown(
+    aws_env: dict[str, str], moto_reset: MotoHarness
+) -> None:
+    _two_snapshots(public=False)
+    # The public list (RestorableByUserIds=["all"]) is asked first; only it is denied.
     moto_reset.set_faults(
-        [{"action": "DescribeSnapshotAttribute", "status": 403, "code": "UnauthorizedOperation"}]
+        [
+            {
+                "action": "DescribeSnapshots",
+                "count": 1,
+                "status": 403,
+                "code": "UnauthorizedOperation",
+            }
+        ]
     )
     inv = collect(options(regions=("us-east-1",)))
-    (snapshot,) = inv.of(Snapshot)
-    assert snapshot.public is None
-    assert (
-        "ec2:DescribeSnapshotAttribute",
-        "us-east-1",
-        GapReason.ACCESS_DENIED,
-    ) in gaps_besides_root(inv)
+    assert [s.public for s in inv.of(Snapshot)] == [None, None]
+    assert gaps_besides_root(inv) == [
+        ("ec2:DescribeSnapshots", "us-east-1", GapReason.ACCESS_DENIED)
+    ]
+
+
+def _trail_homed_in(region: str, **selectors: Any) -> str:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-bucket")
+    trail: Any = boto3.client("cloudtrail", region_name=region)
+    arn = trail.create_trail(Name="everywhere", S3BucketName="trail-bucket", **selectors)
+    trail.start_logging(Name="everywhere")
+    trail.put_event_selectors(
+        TrailName="everywhere",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+    )
+    return str(arn["TrailARN"])
+
+
+def test_multi_region_trail_homed_outside_the_scan(
+    aws_env: dict[str, str], moto_reset: MotoHarness
+) -> None:
+    arn = _trail_homed_in("eu-west-1", IsMultiRegionTrail=True)
+    moto_reset.reset_log()
+    inv = collect(options(regions=("us-east-1", "ap-south-1")))
+    (trail,) = inv.of(AuditTrail)
+    assert trail.id == arn and trail.region == "eu-west-1"
+    assert trail.logging is True and trail.mgmt_read is True and trail.mgmt_write is True
+    assert gaps_besides_root(inv) == []
+    per_trail = [
+        (r["action"], r["region"])
+        for r in moto_reset.requests()
+        if r["action"] in ("GetTrailStatus", "GetEventSelectors")
+    ]
+    # Once per trail, from its home region (moto, like AWS outside it, may not know it).
+    assert sorted(per_trail) == [
+        ("GetEventSelectors", "eu-west-1"),
+        ("GetTrailStatus", "eu-west-1"),
+    ]
+
+
+def test_single_region_trail_elsewhere_is_not_listed(aws_env: dict[str, str]) -> None:
+    _trail_homed_in("eu-west-1")
+    inv = collect(options(regions=("us-east-1",)))
+    assert inv.of(AuditTrail) == ()
 
 
 def test_unknown_region_is_a_configuration_error(aws_env: dict[str, str]) -> None:
@@ -296,7 +364,9 @@ def test_assume_role(aws_env: dict[str, str], moto_reset: MotoHarness) -> None:
 
 READ_PREFIXES = ("Describe", "List", "Get")
 ALSO_ALLOWED = {"GenerateCredentialReport", "AssumeRole"}
-PER_RESOURCE = {"GetTrailStatus", "GetEventSelectors", "GetDetector", "DescribeSnapshotAttribute"}
+PER_RESOURCE = {"GetTrailStatus", "GetEventSelectors", "GetDetector"}
+TWO_LISTS = "DescribeSnapshots"
+"""Own snapshots, then the public ones among them (RestorableByUserIds=["all"])."""
 
 
 def test_read_only_and_one_call_per_list(aws_env: dict[str, str], moto_reset: MotoHarness) -> None:
@@ -311,17 +381,18 @@ def test_read_only_and_one_call_per_list(aws_env: dict[str, str], moto_reset: Mo
     assert mutating == set()
 
     per_scope = Counter((r["action"], r["region"]) for r in requests)
-    repeated = {k: n for k, n in per_scope.items() if n > 1 and k[0] not in PER_RESOURCE}
+    repeated = {
+        k: n
+        for k, n in per_scope.items()
+        if n > 1 and k[0] not in PER_RESOURCE and (k[0], n) != (TWO_LISTS, 2)
+    }
     # The credential report is polled until COMPLETE; every list fits one page here.
     assert set(repeated) <= {("GenerateCredentialReport", "us-east-1")}
     per_resource = Counter(r["action"] for r in requests if r["action"] in PER_RESOURCE)
-    # One trail, one detector; two snapshots (the seeded one and the image's).
-    assert per_resource == {
-        "GetTrailStatus": 1,
-        "GetEventSelectors": 1,
-        "GetDetector": 1,
-        "DescribeSnapshotAttribute": 2,
-    }
+    # One detector, and one multi-region trail listed in both regions but read once.
+    assert per_resource == {"GetTrailStatus": 1, "GetEventSelectors": 1, "GetDetector": 1}
+    assert {n for (action, _), n in per_scope.items() if action == TWO_LISTS} == {2}
+    assert "DescribeSnapshotAttribute" not in actions, "no call per snapshot"
 
     assert [p[0] for p in progress] == list(range(1, len(progress) + 1))
     assert {p[1] for p in progress} == {len(progress)}

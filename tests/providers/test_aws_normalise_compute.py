@@ -130,3 +130,41 @@ def test_image_and_snapshot() -> None:
     assert shared.source_disk == f"{ARN}:volume/vol-1"
     assert compute.snapshot(raw, CTX, []).public is False
     assert compute.snapshot(raw, CTX, None).public is None
+
+
+def test_ipv6_addresses_are_public() -> None:
+    raw = {
+        "InstanceId": "i-6",
+        "ImageId": "ami-1",
+        "State": {"Name": "running"},
+        "Ipv6Address": "2001:db8::1",
+        "NetworkInterfaces": [
+            {
+                "NetworkInterfaceId": "eni-6",
+                "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.5"}],
+                "Ipv6Addresses": [{"Ipv6Address": "2001:db8::1"}, {"Ipv6Address": "2001:db8::2"}],
+            }
+        ],
+    }
+    inst = compute.instance(raw, CTX)
+    assert inst is not None and inst.public_ips == ("2001:db8::1", "2001:db8::2")
+    eni = compute.network_interface(
+        {
+            "NetworkInterfaceId": "eni-7",
+            "Ipv6Address": "2001:db8::7",
+            "Ipv6Addresses": [{"Ipv6Address": "2001:db8::7"}, {"Ipv6Address": "2001:db8::8"}],
+        },
+        CTX,
+    )
+    assert eni.public_ips == ("2001:db8::7", "2001:db8::8")
+
+
+def test_vtpm_absent_means_off_when_boot_mode_is_reported() -> None:
+    base = {"InstanceId": "i-1", "ImageId": "ami-1", "State": {"Name": "running"}}
+    for boot in ({"BootMode": "legacy-bios"}, {"CurrentInstanceBootMode": "uefi"}):
+        inst = compute.instance({**base, **boot}, CTX)
+        assert inst is not None and inst.vtpm is False, boot
+    inst = compute.instance({**base, "BootMode": "uefi", "TpmSupport": "v2.0"}, CTX)
+    assert inst is not None and inst.vtpm is True
+    inst = compute.instance(base, CTX)
+    assert inst is not None and inst.vtpm is None

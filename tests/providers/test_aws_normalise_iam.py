@@ -84,9 +84,28 @@ def test_admin_equivalence() -> None:
             {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"x": "y"}}}
         ]
     }
-    assert not iam.grants_admin(conditional)
+    # Admin behind a condition (MFA, source IP) is still admin.
+    assert iam.grants_admin(conditional)
     assert not iam.grants_admin(READ_DOC)
     assert iam.document(quote(json.dumps(ADMIN_DOC))) == ADMIN_DOC
+
+
+def _allow(**statement: object) -> dict[str, object]:
+    return {"Statement": [{"Effect": "Allow", **statement}]}
+
+
+def test_admin_equivalent_actions_and_not_action() -> None:
+    for action in ("*:*", "iam:*", "IAM:*", ["s3:GetObject", "iam:*"], ["*"]):
+        assert iam.grants_admin(_allow(Action=action, Resource="*")), action
+    assert iam.grants_admin(_allow(Action="*", Resource=["arn:aws:s3:::b", "*"]))
+    assert iam.grants_admin(_allow(NotAction=["iam:*"], Resource="*"))
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert iam.grants_admin(_allow(Action="iam:*", Resource="*", Condition=mfa))
+    assert not iam.grants_admin(_allow(Action="*", Resource="arn:aws:s3:::b"))
+    assert not iam.grants_admin(_allow(NotAction="iam:*", Resource="arn:aws:s3:::b"))
+    assert not iam.grants_admin(_allow(Action=["iam:Get*", "iam:List*"], Resource="*"))
+    deny = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    assert not iam.grants_admin(deny)
 
 
 def test_authorization_details() -> None:

@@ -73,6 +73,48 @@ def test_advanced_selectors() -> None:
     assert trails.event_coverage(read_only) == (True, False, False)
 
 
+def _advanced(*fields: dict[str, object]) -> dict[str, object]:
+    return {"AdvancedEventSelectors": [{"FieldSelectors": list(fields)}]}
+
+
+MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
+
+
+def test_advanced_read_only_not_equals() -> None:
+    write_only = _advanced(MANAGEMENT, {"Field": "readOnly", "NotEquals": ["true"]})
+    assert trails.event_coverage(write_only) == (False, True, False)
+    read_only = _advanced(MANAGEMENT, {"Field": "readOnly", "NotEquals": ["false"]})
+    assert trails.event_coverage(read_only) == (True, False, False)
+    both = _advanced(MANAGEMENT, {"Field": "readOnly", "Equals": ["true", "false"]})
+    assert trails.event_coverage(both) == (True, True, False)
+
+
+def test_excluded_management_sources_are_not_complete() -> None:
+    # CIS 3.1 wants every management event: excluding even one source does not count.
+    classic = {
+        "EventSelectors": [
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "ExcludeManagementEventSources": ["kms.amazonaws.com"],
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
+            }
+        ]
+    }
+    assert trails.event_coverage(classic) == (False, False, True)
+    for operator in ("NotEquals", "NotStartsWith"):
+        advanced = _advanced(
+            MANAGEMENT, {"Field": "eventSource", operator: ["rdsdata.amazonaws.com"]}
+        )
+        assert trails.event_coverage(advanced) == (False, False, False), operator
+    none_excluded = {**classic["EventSelectors"][0], "ExcludeManagementEventSources": []}
+    assert trails.event_coverage({"EventSelectors": [none_excluded]}) == (True, True, True)
+    # A second selector without exclusions still makes the trail complete.
+    plain = {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}
+    two = {"EventSelectors": [*classic["EventSelectors"], plain]}
+    assert trails.event_coverage(two) == (True, True, True)
+
+
 CIS = [
     (
         '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',

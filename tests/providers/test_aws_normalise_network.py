@@ -124,9 +124,21 @@ def test_security_group_rules_one_per_source() -> None:
     rules = [e for e in out if isinstance(e, FirewallRule)]
     assert len(sets) == 1 and sets[0].is_default and sets[0].set_kind == "sg"
     set_id = f"{ARN}:security-group/sg-1"
-    assert [r.id for r in rules] == [f"{set_id}/ingress/{n}" for n in range(4)] + [
-        f"{set_id}/egress/0"
+    assert [r.id for r in rules] == [
+        f"{set_id}/ingress/tcp/22-22/0.0.0.0/0",
+        f"{set_id}/ingress/tcp/22-22/10.0.0.0/8",
+        f"{set_id}/ingress/tcp/22-22/::/0",
+        f"{set_id}/ingress/all/all/{ARN}:security-group/sg-2",
+        f"{set_id}/egress/all/all/0.0.0.0/0",
     ]
+    assert rules[3].name == "sg-1/ingress/all/all/sg-2"
+    # Ids follow the rule, not its position: reordering or dropping others keeps them.
+    reordered = {
+        **raw,
+        "IpPermissions": [raw["IpPermissions"][1], raw["IpPermissions"][0]],
+    }
+    again = [e.id for e in firewall.security_group(reordered, CTX) if isinstance(e, FirewallRule)]
+    assert sorted(again) == sorted(r.id for r in rules)
     ssh_world = rules[0]
     assert ssh_world.protocol == "tcp" and ssh_world.ports == (PortRange(22, 22),)
     assert ssh_world.admits_world()
@@ -168,3 +180,49 @@ def test_network_acl_entries() -> None:
     assert allow.id == f"{ARN}:network-acl/acl-1/ingress/100" and allow.priority == 100
     assert allow.ports == (PortRange(3389, 3389),) and allow.action == "allow"
     assert deny.action == "deny" and deny.protocol == "all" and not deny.admits_world()
+
+
+def test_security_group_rule_ids_are_unique() -> None:
+    icmp = [
+        {"IpProtocol": "icmp", "FromPort": t, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        for t in (0, 8)
+    ]
+    raw = {
+        "GroupId": "sg-9",
+        "IpPermissions": [
+            *icmp,
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "::/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "::/0"}]},
+        ],
+    }
+    ids = [e.id for e in firewall.security_group(raw, CTX) if isinstance(e, FirewallRule)]
+    set_id = f"{ARN}:security-group/sg-9"
+    assert ids[:2] == [
+        f"{set_id}/ingress/icmp/0-*/0.0.0.0/0",
+        f"{set_id}/ingress/icmp/8-*/0.0.0.0/0",
+    ]
+    assert len(set(ids)) == len(ids) == 4
+
+
+def test_default_network_acl_ipv4_and_ipv6_rules_have_distinct_ids() -> None:
+    deny = {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny"}
+    raw = {
+        "NetworkAclId": "acl-d",
+        "VpcId": "vpc-1",
+        "IsDefault": True,
+        "Entries": [
+            {**deny, "Egress": False, "CidrBlock": "0.0.0.0/0"},
+            {**deny, "Egress": False, "Ipv6CidrBlock": "::/0"},
+            {**deny, "Egress": True, "CidrBlock": "0.0.0.0/0"},
+            {**deny, "Egress": True, "Ipv6CidrBlock": "::/0"},
+        ],
+    }
+    rules = [e for e in firewall.network_acl(raw, CTX) if isinstance(e, FirewallRule)]
+    set_id = f"{ARN}:network-acl/acl-d"
+    assert [r.id for r in rules] == [
+        f"{set_id}/ingress/32767",
+        f"{set_id}/ingress/32767/ipv6",
+        f"{set_id}/egress/32767",
+        f"{set_id}/egress/32767/ipv6",
+    ]
+    assert rules[1].sources == ("::/0",) and rules[1].priority == 32767

@@ -132,3 +132,30 @@ def test_boot_mode_and_tpm_reach_instances(aws_env: dict[str, str]) -> None:
     bios, tpm = described[booted["bios"]], described[booted["tpm"]]
     assert bios["BootMode"] == "legacy-bios" and "TpmSupport" not in bios
     assert tpm["BootMode"] == "uefi" and tpm["TpmSupport"] == "v2.0"
+
+
+def test_restorable_by_filters_snapshots(aws_env: dict[str, str]) -> None:
+    ec2: Any = boto3.client("ec2", region_name="us-east-1")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    public, shared, private = (ec2.create_snapshot(VolumeId=volume)["SnapshotId"] for _ in "abc")
+    ec2.modify_snapshot_attribute(
+        SnapshotId=public,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+    ec2.modify_snapshot_attribute(
+        SnapshotId=shared,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        UserIds=["444455556666"],
+    )
+
+    def restorable(*by: str) -> set[str]:
+        listed = ec2.describe_snapshots(OwnerIds=["self"], RestorableByUserIds=list(by))
+        return {s["SnapshotId"] for s in listed["Snapshots"]}
+
+    assert restorable("all") == {public}
+    assert restorable("444455556666") == {shared}
+    own = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+    assert own == {public, shared, private}

@@ -57,6 +57,7 @@ def _client_error(code: str) -> botocore.exceptions.ClientError:
         (_client_error("TooManyRequestsException"), GapReason.THROTTLED),
         (_client_error("OptInRequired"), GapReason.NOT_ENABLED),
         (_client_error("SubscriptionRequiredException"), GapReason.NOT_ENABLED),
+        (_client_error("AuthFailure"), GapReason.ACCESS_DENIED),
         (botocore.exceptions.ReadTimeoutError(endpoint_url="http://x"), GapReason.TIMED_OUT),
         (botocore.exceptions.ConnectTimeoutError(endpoint_url="http://x"), GapReason.TIMED_OUT),
         (botocore.exceptions.EndpointConnectionError(endpoint_url="http://x"), GapReason.TIMED_OUT),
@@ -68,3 +69,9 @@ def test_classifier(exc: Exception, reason: GapReason) -> None:
     got, detail = classify(exc)
     assert got is reason
     assert "\n" not in detail
+
+
+def test_auth_failure_says_the_credentials_were_rejected() -> None:
+    reason, detail = classify(_client_error("AuthFailure"))
+    assert reason is GapReason.ACCESS_DENIED
+    assert detail.startswith("credentials rejected for this call: ") and "AuthFailure" in detail

@@ -14,12 +14,24 @@ PROVIDER = "aws"
 
 
 def _public_ips(interface: Raw) -> list[str | None]:
+    """Public IPv4 addresses, then IPv6 ones: every AWS IPv6 address is globally routable."""
     ips = [(interface.get("Association") or {}).get("PublicIp")]
     ips += [
         (p.get("Association") or {}).get("PublicIp")
         for p in interface.get("PrivateIpAddresses") or ()
     ]
+    ips.append(interface.get("Ipv6Address"))
+    ips += [a.get("Ipv6Address") for a in interface.get("Ipv6Addresses") or ()]
     return ips
+
+
+def _vtpm(raw: Raw) -> bool | None:
+    """NitroTPM on: AWS omits TpmSupport when it is off, so only a record that reports a
+    boot mode (and so is complete about boot integrity) can say it is off."""
+    tpm = raw.get("TpmSupport")
+    if tpm is None and not (raw.get("CurrentInstanceBootMode") or raw.get("BootMode")):
+        return None
+    return tpm == "v2.0"
 
 
 def _metadata_v2(raw: Raw) -> bool | None:
@@ -51,7 +63,6 @@ def instance(raw: Raw, ctx: Ctx) -> ComputeInstance | None:
     tags = tags_of(raw)
     interfaces: Sequence[Raw] = raw.get("NetworkInterfaces") or ()
     vpc, subnet = raw.get("VpcId"), raw.get("SubnetId")
-    tpm = raw.get("TpmSupport")
     return ComputeInstance(
         id=ctx.ec2("instance", raw["InstanceId"]),
         provider=PROVIDER,
@@ -70,12 +81,14 @@ def instance(raw: Raw, ctx: Ctx) -> ComputeInstance | None:
             ctx.ec2("network-interface", i["NetworkInterfaceId"]) for i in interfaces
         ),
         public_ips=unique(
-            [raw.get("PublicIpAddress")] + [ip for i in interfaces for ip in _public_ips(i)]
+            [raw.get("PublicIpAddress")]
+            + [ip for i in interfaces for ip in _public_ips(i)]
+            + [raw.get("Ipv6Address")]
         ),
         identity_ref=(raw.get("IamInstanceProfile") or {}).get("Arn"),
         metadata_v2_required=_metadata_v2(raw),
         boot_mode=raw.get("CurrentInstanceBootMode") or raw.get("BootMode"),
-        vtpm=(tpm == "v2.0") if tpm is not None else None,
+        vtpm=_vtpm(raw),
         ip_forwarding=_ip_forwarding(raw),
         launched_at=when(raw.get("LaunchTime")),
     )

@@ -123,12 +123,27 @@ def _listify(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_ADMIN_ACTIONS = frozenset({"*", "*:*", "iam:*"})
+
+
 def grants_admin(doc: Mapping[str, Any]) -> bool:
-    """An unconditional Allow of Action "*" on Resource "*"."""
+    """Whether a policy document is admin-equivalent.
+
+    It is when any statement has Effect Allow on Resource ``"*"`` (alone or in a list)
+    and either an Action of ``"*"``, ``"*:*"`` or ``"iam:*"`` (alone or in a list;
+    ``iam:*`` lets the holder grant itself anything) or a NotAction (allow everything
+    but a few actions: near-admin). A Condition does not change the answer: admin that
+    requires MFA or a source IP is still admin. Deny statements are not subtracted.
+    """
     for stmt in _listify(doc.get("Statement") or []):
-        if not isinstance(stmt, Mapping) or stmt.get("Effect") != "Allow" or stmt.get("Condition"):
+        if not isinstance(stmt, Mapping) or stmt.get("Effect") != "Allow":
             continue
-        if "*" in _listify(stmt.get("Action")) and "*" in _listify(stmt.get("Resource")):
+        if "*" not in _listify(stmt.get("Resource")):
+            continue
+        if "NotAction" in stmt:
+            return True
+        actions = {str(a).lower() for a in _listify(stmt.get("Action"))}
+        if actions & _ADMIN_ACTIONS:
             return True
     return False
 

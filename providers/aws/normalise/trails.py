@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from providers.aws.arns import Ctx
@@ -13,10 +13,16 @@ PROVIDER = "aws"
 Selectors = Mapping[str, Any]
 
 
+# CIS AWS 3.1 asks for a trail that records every management event, with no exclusions.
+# A selector that drops some event sources (KMS, RDS Data API, ...) therefore counts as
+# recording neither reads nor writes completely: it adds nothing to mgmt_read/mgmt_write,
+# just as one that drops all management events does, so such a trail is not complete.
+
+
 def _basic(selectors: Sequence[Raw]) -> tuple[bool, bool, bool | None]:
     read = write = False
     for s in selectors:
-        if s.get("IncludeManagementEvents", True):
+        if s.get("IncludeManagementEvents", True) and not s.get("ExcludeManagementEventSources"):
             rw = s.get("ReadWriteType", "All")
             read = read or rw in ("All", "ReadOnly")
             write = write or rw in ("All", "WriteOnly")
@@ -26,22 +32,41 @@ def _basic(selectors: Sequence[Raw]) -> tuple[bool, bool, bool | None]:
     return read, write, False if all("DataResources" in s for s in selectors) else None
 
 
-def _field(selector: Raw, name: str) -> list[str] | None:
-    for f in selector.get("FieldSelectors") or ():
-        if f.get("Field") == name:
-            return [str(v) for v in f.get("Equals") or ()]
-    return None
+_OPERATORS: Mapping[str, Callable[[str, list[str]], bool]] = {
+    "Equals": lambda value, given: value in given,
+    "NotEquals": lambda value, given: value not in given,
+    "StartsWith": lambda value, given: any(value.startswith(g) for g in given),
+    "NotStartsWith": lambda value, given: not any(value.startswith(g) for g in given),
+    "EndsWith": lambda value, given: any(value.endswith(g) for g in given),
+    "NotEndsWith": lambda value, given: not any(value.endswith(g) for g in given),
+}
+
+
+def _field(selector: Raw, name: str) -> Raw | None:
+    fields: Sequence[Raw] = selector.get("FieldSelectors") or ()
+    return next((f for f in fields if f.get("Field") == name), None)
+
+
+def _admits(field: Raw, value: str) -> bool:
+    """Whether a value passes every operator of an advanced field selector."""
+    return all(
+        test(value, [str(v) for v in field.get(op) or ()])
+        for op, test in _OPERATORS.items()
+        if field.get(op)
+    )
 
 
 def _advanced(selectors: Sequence[Raw]) -> tuple[bool, bool, bool]:
     read = write = data = False
     for s in selectors:
-        category = _field(s, "eventCategory") or []
-        if "Management" in category:
+        category = _field(s, "eventCategory")
+        if category is None:
+            continue
+        if _admits(category, "Management") and _field(s, "eventSource") is None:
             read_only = _field(s, "readOnly")
-            read = read or read_only is None or "true" in read_only
-            write = write or read_only is None or "false" in read_only
-        if "Data" in category:
+            read = read or read_only is None or _admits(read_only, "true")
+            write = write or read_only is None or _admits(read_only, "false")
+        if _admits(category, "Data"):
             data = True
     return read, write, data
 
