@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from checks._common import bindings_of, iso, label, not_reported, of_providers, scanned_scopes
+from checks._common import (
+    bindings_of,
+    iso,
+    label,
+    not_reported,
+    of_providers,
+    scanned_scopes,
+    short_id,
+)
 from scanner.inventory import Credential, Inventory, Principal, RoleBinding
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -64,10 +72,33 @@ def privileged_mfa(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         }
         if who.mfa is None:
             yield not_reported(who, "MFA status")
-        elif who.mfa:
-            yield Result.passed(who, f"{role} {label(who)} has MFA", mfa=True, **evidence)
-        else:
+        elif not who.mfa:
             yield Result.failed(who, f"{role} {label(who)} has no MFA", mfa=False, **evidence)
+        elif who.principal_kind == "root":
+            yield _root_mfa(who, evidence)
+        else:
+            yield Result.passed(who, f"{role} {label(who)} has MFA", mfa=True, **evidence)
+
+
+def _root_mfa(root: Principal, evidence: dict[str, Any]) -> Result:
+    """Root has MFA; CIS asks for a hardware device, which is judged when reported."""
+    if root.mfa_hardware is False:
+        return Result.failed(
+            root,
+            f"root user {label(root)} has only virtual MFA; use a hardware MFA device",
+            severity=Severity.HIGH,
+            mfa=True,
+            **evidence,
+        )
+    if root.mfa_hardware is None:
+        return Result.passed(
+            root,
+            f"root user {label(root)} has MFA; whether it is a hardware device was not reported",
+            mfa=True,
+            hardware_mfa="not reported",
+            **evidence,
+        )
+    return Result.passed(root, f"root user {label(root)} has hardware MFA", mfa=True, **evidence)
 
 
 @check(
@@ -165,11 +196,8 @@ def _judge_root(inv: Inventory, cfg: CheckConfig, root: Principal) -> Result:
         "role that administrators assume with MFA, or through IAM Identity Center."
     ),
     references=(
-        "CIS AWS 3.0 1.15",
         "CIS AWS 3.0 1.16",
-        "CIS AWS 4.0 1.15",
         "CIS AWS 4.0 1.16",
-        "prowler:iam_policy_attached_only_to_group_or_roles",
         "prowler:iam_aws_attached_policy_no_administrative_privileges",
         "prowler:iam_customer_attached_policy_no_administrative_privileges",
     ),
@@ -179,7 +207,7 @@ def standing_admin(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         if binding.principal_type not in ("user", "group"):
             continue
         policy = binding.role_name or binding.role
-        who = f"{binding.principal_type} {_short(binding.principal_id)}"
+        who = f"{binding.principal_type} {short_id(binding.principal_id)}"
         evidence: dict[str, Any] = {
             "principal_id": binding.principal_id,
             "role": binding.role,
@@ -195,10 +223,6 @@ def standing_admin(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             yield Result.passed(
                 binding, f"{who}: policy {policy} is not administrative", **evidence
             )
-
-
-def _short(native_id: str) -> str:
-    return native_id.rsplit("/", 1)[-1]
 
 
 @check(

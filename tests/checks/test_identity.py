@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.engine import scope_ref
 from scanner.inventory import GLOBAL, Credential, Principal, RoleBinding
-from scanner.registry import CheckConfig
+from scanner.registry import CheckConfig, load_checks
 from scanner.results import Severity, Status
 from tests.checks.builders import (
     ACCOUNT,
@@ -47,10 +47,13 @@ def cred(
     )  # type: ignore[arg-type]
 
 
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
 def binding(principal: str, ptype: str, admin: bool | None) -> RoleBinding:
     return make(
         RoleBinding,
-        f"{principal}#arn:aws:iam::aws:policy/AdministratorAccess",
+        f"{principal}#{ADMIN_POLICY}",
         region=GLOBAL,
         principal_id=principal,
         principal_type=ptype,
@@ -78,6 +81,25 @@ def test_users_without_console_and_roles_are_skipped_unknown_console_is_error() 
     role = make(Principal, iam("role/r"), region=GLOBAL, principal_kind="role", mfa=False)
     assert run(MFA, person(console_access=False, mfa=False), role) == []
     assert statuses(run(MFA, person(mfa=False))) == {ALICE: Status.ERROR}
+
+
+def test_root_with_only_virtual_mfa_fails_as_cis_1_6_asks() -> None:
+    f = only(run(MFA, root(mfa=True, mfa_hardware=False)), ROOT_ARN)
+    assert f.status is Status.FAIL and f.severity is Severity.HIGH
+    assert f.message.startswith("root user root has only virtual MFA")
+    f = only(run(MFA, root(mfa=True, mfa_hardware=True)), ROOT_ARN)
+    assert f.status is Status.PASS and "hardware MFA" in f.message
+
+
+def test_root_mfa_of_unreported_kind_passes_but_says_so() -> None:
+    f = only(run(MFA, root(mfa=True)), ROOT_ARN)
+    assert f.status is Status.PASS and "hardware device was not reported" in f.message
+    assert f.evidence["hardware_mfa"] == "not reported" and f.evidence["mfa_hardware"] is None
+
+
+def test_a_console_user_needs_no_hardware_mfa() -> None:
+    f = only(run(MFA, person(console_access=True, mfa=True, mfa_hardware=False)), ALICE)
+    assert f.status is Status.PASS
 
 
 # --- root -----------------------------------------------------------------------------
@@ -142,6 +164,20 @@ def test_user_and_group_admin_grants_fail_role_grants_are_skipped() -> None:
 
 def test_unknown_admin_equivalence_is_error() -> None:
     assert {f.status for f in run(ADMIN, binding(ALICE, "user", None))} == {Status.ERROR}
+
+
+def test_standing_admin_cites_only_what_it_judges() -> None:
+    """CIS 1.15 (no policies on users at all) is not judged: only admin grants are."""
+    refs = load_checks()[ADMIN].references
+    assert not [r for r in refs if r.endswith(" 1.15")]
+    assert "prowler:iam_policy_attached_only_to_group_or_roles" not in refs
+    assert "CIS AWS 3.0 1.16" in refs
+
+
+def test_standing_admin_names_the_principal_by_its_short_id() -> None:
+    path_user = iam("user/division/bob")
+    f = only(run(ADMIN, binding(path_user, "user", True)), f"{path_user}#{ADMIN_POLICY}")
+    assert f.message == "user bob holds administrator policy AdministratorAccess directly"
 
 
 # --- credentials ------------------------------------------------------------------------
