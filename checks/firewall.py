@@ -18,6 +18,16 @@ from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
 
 PROVIDERS = ("aws",)
+CIS_ADMIN_PORTS = (
+    "CIS AWS 3.0 5.1",
+    "CIS AWS 3.0 5.2",
+    "CIS AWS 3.0 5.3",
+    "CIS AWS 4.0 5.2",
+    "CIS AWS 4.0 5.3",
+    "CIS AWS 4.0 5.4",
+)
+"""No NACL or security group (IPv4, IPv6) admits the world to admin ports: a rule open on
+every port fails these items as well, so both checks answer to them."""
 
 
 @check(
@@ -39,12 +49,7 @@ PROVIDERS = ("aws",)
         "`aws ec2 delete-network-acl-entry --network-acl-id acl-... --ingress --rule-number N`."
     ),
     references=(
-        "CIS AWS 3.0 5.1",
-        "CIS AWS 3.0 5.2",
-        "CIS AWS 3.0 5.3",
-        "CIS AWS 4.0 5.2",
-        "CIS AWS 4.0 5.3",
-        "CIS AWS 4.0 5.4",
+        *CIS_ADMIN_PORTS,
         "prowler:ec2_securitygroup_allow_ingress_from_internet_to_all_ports",
         "prowler:ec2_networkacl_allow_ingress_any_port",
     ),
@@ -88,12 +93,7 @@ def world_ingress_all_ports(inv: Inventory, cfg: CheckConfig) -> Iterator[Result
         "rules); for network ACLs add a lower-numbered deny or delete the allow entry."
     ),
     references=(
-        "CIS AWS 3.0 5.1",
-        "CIS AWS 3.0 5.2",
-        "CIS AWS 3.0 5.3",
-        "CIS AWS 4.0 5.2",
-        "CIS AWS 4.0 5.3",
-        "CIS AWS 4.0 5.4",
+        *CIS_ADMIN_PORTS,
         "prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
         "prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389",
         "prowler:ec2_networkacl_allow_ingress_tcp_port_22",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.inventory import ComputeInstance, FirewallRule, FirewallRuleSet
-from scanner.registry import CheckConfig
+from scanner.registry import CheckConfig, load_checks
 from scanner.results import Severity, Status
 from tests.checks.builders import NOW, ec2, make, only, rule, run, statuses
 
@@ -167,3 +167,13 @@ def test_admin_ports_come_from_the_config() -> None:
     assert statuses(run(ADMIN, SG_SET, ssh, cfg=cfg)) == {SG: Status.PASS}
     pg = rule(SG, 1, protocol="tcp", ports=(5432, 5432))
     assert statuses(run(ADMIN, SG_SET, pg, cfg=cfg)) == {SG: Status.FAIL}
+
+
+def test_both_world_ingress_checks_answer_to_the_cis_admin_port_items() -> None:
+    checks = load_checks()
+    cis = [{r for r in checks[c].references if r.startswith("CIS ")} for c in (ALL, ADMIN)]
+    assert (
+        cis[0]
+        == cis[1]
+        == {f"CIS AWS 3.0 5.{n}" for n in (1, 2, 3)} | {f"CIS AWS 4.0 5.{n}" for n in (2, 3, 4)}
+    )
