@@ -8,7 +8,7 @@ bounded local thread pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -109,7 +109,3 @@ def run_units(
         merged.gaps.extend(results[i].gaps)
     return merged
 
-
-def iter_items(items: Iterable[Entity | Gap | None]) -> Iterator[Entity | Gap]:
-    """Drop the ``None`` a normaliser returns for records it skips."""
-    return (item for item in items if item is not None)
