@@ -11,7 +11,7 @@ import structlog
 from providers.aws.arns import Ctx
 from providers.aws.errors import classify
 from providers.aws.options import AwsOptions
-from providers.aws.session import AwsSession, RegionPlan, open_session, plan_regions
+from providers.aws.session import AwsSession, Caller, RegionPlan, open_session, plan_regions
 from providers.aws.units import ACCOUNT_WIDE, REGIONAL, REGIONAL_KINDS, Claims, Env, UnitSpec
 from providers.base import Progress
 from providers.runner import Unit, run_units
@@ -34,14 +34,14 @@ PROVIDER = "aws"
 
 
 def build_units(
-    aws: AwsSession, account: str, regions: Sequence[str], home: str, page_size: int | None
+    aws: AwsSession, caller: Caller, regions: Sequence[str], home: str, page_size: int | None
 ) -> list[Unit]:
     """Every (region, unit spec) pair, global specs once, all sharing one set of claims."""
     claims = Claims()
 
     def unit(spec: UnitSpec, region: str, api_region: str) -> Unit:
-        env = Env(aws, Ctx(account, region), api_region, page_size, claims)
-        return Unit(PROVIDER, account, region, spec.label, spec.kinds, lambda: spec.run(env))
+        env = Env(aws, Ctx(caller.account, region, caller.partition), api_region, page_size, claims)
+        return Unit(PROVIDER, caller.account, region, spec.label, spec.kinds, lambda: spec.run(env))
 
     units = [unit(spec, GLOBAL, home) for spec in ACCOUNT_WIDE]
     units += [unit(spec, region, region) for region in regions for spec in REGIONAL]
@@ -109,18 +109,19 @@ def join(entities: Iterable[Entity]) -> list[Entity]:
 def collect_account(options: AwsOptions, progress: Progress | None = None) -> Inventory:
     """Collect the account the credentials (or the assumed role) reach."""
     started = datetime.now(UTC)
-    aws, account = open_session(options)
+    aws, caller = open_session(options)
+    account = caller.account
     home = aws.session.region_name or "us-east-1"
     plan = plan_regions(aws, options, home)
     log.info(
         "aws_scope", account=account, regions=len(plan.scan), not_enabled=list(plan.not_enabled)
     )
-    units = build_units(aws, account, plan.scan, home, options.page_size)
+    units = build_units(aws, caller, plan.scan, home, options.page_size)
     outcome = run_units(units, classify, options.max_workers, progress)
     scope = ScanScope(
         provider=PROVIDER,
         account=account,
-        native_id=f"arn:aws:iam::{account}:root",
+        native_id=Ctx(account, GLOBAL, caller.partition).root,
         name=account,
         regions=plan.scan,
     )

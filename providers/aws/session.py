@@ -10,6 +10,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from providers.aws.arns import partition_of
 from providers.aws.errors import classify, error_code
 from providers.aws.options import AwsOptions
 from scanner.errors import ConfigurationError
@@ -97,8 +98,17 @@ def _no_credentials(why: str) -> ConfigurationError:
     )
 
 
-def open_session(options: AwsOptions) -> tuple[AwsSession, str]:
-    """The scan's session and the account id it reaches (via STS GetCallerIdentity)."""
+@dataclass(frozen=True)
+class Caller:
+    """Who the credentials are, from STS GetCallerIdentity."""
+
+    account: str
+    partition: str
+    """ARN partition of the caller's ARN: ``aws``, ``aws-cn``, ``aws-us-gov``."""
+
+
+def open_session(options: AwsOptions) -> tuple[AwsSession, Caller]:
+    """The scan's session and the account and partition it reaches (STS GetCallerIdentity)."""
     config = botocore_config(options)
     session = _base_session(options)
     if session.get_credentials() is None:
@@ -116,7 +126,11 @@ def open_session(options: AwsOptions) -> tuple[AwsSession, str]:
         if reason is GapReason.ERROR and not error_code(exc):
             raise ConfigurationError(f"cannot reach AWS STS: {detail}") from exc
         raise ConfigurationError(f"AWS credentials were rejected: {detail}") from exc
-    return aws, str(identity["Account"])
+    try:
+        partition = partition_of(str(identity.get("Arn", "")))
+    except ValueError as exc:
+        raise ConfigurationError(f"AWS STS returned no usable caller ARN: {exc}") from exc
+    return aws, Caller(str(identity["Account"]), partition)
 
 
 @dataclass(frozen=True)

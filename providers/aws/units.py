@@ -191,7 +191,7 @@ def fetch_trails(env: Env) -> Iterator[Item]:
         if not env.claims.first(f"cloudtrail:{arn}"):
             continue
         home = str(raw.get("HomeRegion") or env.ctx.region)
-        at_home = replace(env, ctx=Ctx(env.ctx.account, home), api_region=home)
+        at_home = replace(env, ctx=replace(env.ctx, region=home), api_region=home)
         client = at_home.client("cloudtrail")
         status = selectors = None
         try:

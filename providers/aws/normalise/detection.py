@@ -15,7 +15,7 @@ def detector(detector_id: str, raw: Raw, ctx: Ctx) -> SecurityService:
     features = {str(f.get("Name")): str(f.get("Status", "")) for f in raw.get("Features") or ()}
     status = raw.get("Status")
     return SecurityService(
-        id=f"arn:aws:guardduty:{ctx.region}:{ctx.account}:detector/{detector_id}",
+        id=ctx.regional("guardduty", f"detector/{detector_id}"),
         provider=PROVIDER,
         account=ctx.account,
         region=ctx.region,
@@ -38,7 +38,7 @@ def config_recorders(
         group = rec.get("recordingGroup") or {}
         out.append(
             SecurityService(
-                id=f"arn:aws:config:{ctx.region}:{ctx.account}:config-recorder/{name}",
+                id=ctx.regional("config", f"config-recorder/{name}"),
                 provider=PROVIDER,
                 account=ctx.account,
                 region=ctx.region,

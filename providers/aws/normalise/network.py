@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from providers.aws.arns import Ctx, ec2_arn_for
 from providers.aws.normalise.common import Raw, name_of, opt_bool, tags_of, unique
 from scanner.inventory import FlowLogConfig, Network, NetworkPeering, Route, RouteTable, Subnet
@@ -61,7 +63,7 @@ def peering(raw: Raw, ctx: Ctx) -> NetworkPeering:
     local, peer = (requester, accepter) if is_local(requester) else (accepter, requester)
     peer_account = str(peer.get("OwnerId", ""))
     peer_region = str(peer.get("Region", ctx.region))
-    peer_ctx = Ctx(peer_account or ctx.account, peer_region)
+    peer_ctx = replace(ctx, account=peer_account or ctx.account, region=peer_region)
     pcx = raw["VpcPeeringConnectionId"]
     return NetworkPeering(
         id=ctx.ec2("vpc-peering-connection", pcx),
