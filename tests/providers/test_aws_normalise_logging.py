@@ -212,3 +212,36 @@ def test_detectors_recorders_and_region_settings() -> None:
     settings = detection.region_settings(CTX, True, None, None)
     assert settings.id == "aws:111122223333:us-east-1"
     assert settings.disk_encryption_by_default and settings.serial_console_access is None
+
+
+AUDIT_NAMES = ("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")
+
+
+def test_and_of_two_event_names_covers_neither() -> None:
+    """``eventName = A && eventName = B`` can never match: neither name counts."""
+    dead = "{ ($.eventName = ConsoleLogin) && ($.eventName = CreateTrail) }"
+    assert alerts.classify_pattern(dead) == ()
+    failed = (
+        '{ ($.eventName = ConsoleLogin) && ($.eventName = "GetSessionToken") && '
+        '($.errorMessage = "Failed authentication") }'
+    )
+    assert alerts.classify_pattern(failed) == ()
+    # One dead alternative among OR-ed live ones loses only its own names.
+    live = " || ".join(f"($.eventName = {n})" for n in AUDIT_NAMES[:-1])
+    killed = "{ " + live + " || (($.eventName = StopLogging) && ($.eventName = CreateVpc)) }"
+    assert alerts.classify_pattern(killed) == ()
+    kept = "{ " + live + " || (($.eventName = StopLogging) && ($.eventName = StopLogging)) }"
+    assert alerts.classify_pattern(kept) == (events.AUDIT_CONFIG_CHANGE,)
+
+
+def test_and_with_other_fields_keeps_the_event_names() -> None:
+    """A non-eventName conjunct narrows the match but every OR-ed name stays reachable."""
+    names = " || ".join(f'($.eventName = "{n}")' for n in AUDIT_NAMES)
+    scoped = '{ ($.eventSource = "cloudtrail.amazonaws.com") && (' + names + ") }"
+    assert alerts.classify_pattern(scoped) == (events.AUDIT_CONFIG_CHANGE,)
+    # The name-killing AND nested under a non-name conjunct still kills.
+    nested = '{ ($.userIdentity.type = "Root") && (' + names + ") && ($.eventName = CreateVpc) }"
+    assert alerts.classify_pattern(nested) == ()
+    # An OR-ed alternative without an eventName equality adds no names.
+    loose = "{ ($.eventName = CreateTrail) || ($.sourceIPAddress = 10.0.0.1) }"
+    assert alerts.classify_pattern(loose) == ()

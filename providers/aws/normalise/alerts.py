@@ -15,6 +15,69 @@ PROVIDER = "aws"
 _EVENT_NAME = re.compile(r"\$\.eventName\s*=\s*\"?([A-Za-z0-9_]+)\"?")
 
 
+def _split(expr: str, op: str) -> list[str]:
+    """``expr`` cut at every ``op`` outside parentheses and quotes."""
+    parts, depth, quoted, start, i = [], 0, False, 0, 0
+    while i < len(expr):
+        c = expr[i]
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c == "(":
+            depth += 1
+        elif not quoted and c == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and expr.startswith(op, i):
+            parts.append(expr[start:i])
+            start = i = i + len(op)
+            continue
+        i += 1
+    return [*parts, expr[start:]]
+
+
+def _unwrap(expr: str) -> str:
+    """``expr`` without whitespace, braces and parentheses that enclose all of it."""
+    expr = expr.strip()
+    if expr.startswith("{") and expr.endswith("}"):
+        expr = expr[1:-1].strip()
+    while expr.startswith("(") and expr.endswith(")") and not _closes_early(expr[1:-1]):
+        expr = expr[1:-1].strip()
+    return expr
+
+
+def _closes_early(inner: str) -> bool:
+    """Whether a ``)`` in ``inner`` closes the outer ``(`` (as in ``(a) && (b)``)."""
+    depth, quoted = 0, False
+    for c in inner:
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c == "(":
+            depth += 1
+        elif not quoted and c == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _reachable(expr: str) -> tuple[frozenset[str], bool]:
+    """Event names a pattern can match by an ``$.eventName`` equality, and whether some
+    alternative matches without constraining the event name at all."""
+    expr = _unwrap(expr)
+    alternatives = _split(expr, "||")
+    if len(alternatives) > 1:
+        found = [_reachable(a) for a in alternatives]
+        return frozenset().union(*(n for n, _ in found)), any(a for _, a in found)
+    conjuncts = _split(expr, "&&")
+    if len(conjuncts) > 1:
+        found = [_reachable(c) for c in conjuncts]
+        names = frozenset().union(*(n for n, _ in found))
+        # A name survives an AND only if no conjunct demands a different event name.
+        alive = frozenset(x for x in names if all(a or x in n for n, a in found))
+        return alive, all(a for _, a in found)
+    leaf = _EVENT_NAME.fullmatch(expr)
+    return (frozenset([leaf.group(1)]), False) if leaf else (frozenset(), True)
+
+
 def _has(pattern: str, field: str, value: str, op: str = "=") -> bool:
     """Whether ``$.field op value`` appears, whitespace and quotes being free."""
     rx = rf"\$\.{re.escape(field)}\s*{re.escape(op)}\s*\"?{re.escape(value)}\"?"
@@ -130,9 +193,10 @@ def classify_pattern(pattern: str) -> tuple[str, ...]:
     """Event classes (scanner.events) that a metric filter pattern fully watches.
 
     Lenient about whitespace, quoting and clause order; strict about event names:
-    a class counts only when every event name the CIS AWS pattern lists is present.
+    a class counts only when every event name the CIS AWS pattern lists is reachable
+    (an ``&&`` of two different ``$.eventName`` equalities matches neither).
     """
-    names = set(_EVENT_NAME.findall(pattern))
+    names, _ = _reachable(pattern)
     found = [cls for cls, wanted in _ALL_NAMES.items() if wanted <= names]
     if events.ORG_CHANGE in found and "organizations.amazonaws.com" not in pattern:
         found.remove(events.ORG_CHANGE)
