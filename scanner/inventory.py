@@ -459,7 +459,7 @@ class ScanScope:
     provider: str
     account: str
     native_id: str
-    """The account's own native id (AWS: ``arn:aws:iam::<account>:root``)."""
+    """The account's own native id (AWS: ``arn:<partition>:iam::<account>:root``)."""
     name: str = ""
     regions: tuple[str, ...] = ()
 
