@@ -108,4 +108,3 @@ def run_units(
         merged.entities.extend(results[i].entities)
         merged.gaps.extend(results[i].gaps)
     return merged
-

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from scanner.controls import CONTROLS
-from scanner.inventory import GLOBAL, Gap, Inventory, ResourceRef, ScanScope, regions_overlap
+from scanner.inventory import GLOBAL, Gap, Inventory, ResourceRef, ScanScope
 from scanner.registry import Check, CheckConfig
 from scanner.results import Finding, Result, Severity, Status, finding_id
 
@@ -160,12 +160,7 @@ def run_check(check: Check, inv: Inventory, cfg: CheckConfig) -> list[Result]:
 
     def unseen(result: Result) -> bool:
         r = result.resource
-        return any(
-            g.provider == r.provider
-            and g.account == r.account
-            and regions_overlap(g.region, r.region)
-            for g in gaps
-        )
+        return any(g in gaps for g in inv.gaps_for(r.provider, r.account, r.region))
 
     kept = [r for r in results if not (r.status is Status.PASS and unseen(r))]
     return kept + _gap_results(gaps)

@@ -19,6 +19,14 @@ class ExitCode(IntEnum):
     finding reached the threshold. Failing findings take precedence (status 3)."""
 
 
+def one_line(text: str, limit: int | None = None) -> str:
+    """Collapse whitespace so a message fits one line; cut it at ``limit`` characters."""
+    line = " ".join(text.split())
+    if limit is not None and len(line) > limit:
+        return line[: limit - 3] + "..."
+    return line
+
+
 class CldscanError(Exception):
     """An expected fault: printed as one line, no traceback."""
 

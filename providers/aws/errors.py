@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.errors import one_line
 from scanner.inventory import GapReason
 
 _DENIED = {
@@ -37,15 +38,10 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
 def classify(exc: BaseException) -> tuple[GapReason, str]:
     """Gap reason and a one-line detail for an exception raised while collecting."""
     code = error_code(exc)
-    message = _one_line(str(exc))
+    message = one_line(str(exc), limit=300)
     if code in _DENIED:
         return GapReason.ACCESS_DENIED, message
     if code in _THROTTLED:

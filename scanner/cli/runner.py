@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from scanner.errors import CldscanError, ExitCode
+from scanner.errors import CldscanError, ExitCode, one_line
 
 EXIT_CODES_EPILOG = """\b
 Exit status:
@@ -31,12 +30,8 @@ Exit status:
 """
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _error(message: str) -> None:
-    click.echo(f"cldscan: error: {_one_line(message)}", err=True)
+    click.echo(f"cldscan: error: {one_line(message)}", err=True)
 
 
 def _usage_hint(exc: click.UsageError) -> str:
