@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from scanner.controls import CONTROLS
-from scanner.registry import load_checks
+from scanner.registry import Check, load_checks
 
 TARGET = Path(__file__).with_name("checks.md")
 
@@ -44,9 +44,15 @@ def render() -> str:
             "",
             f"*Why:* {check.rationale}",
             "",
-            f"*Fix:* {check.remediation}",
+            *_fixes(check),
         ]
     return "\n".join(lines) + "\n"
+
+
+def _fixes(check: Check) -> list[str]:
+    if len(check.remediation) == 1:
+        return [f"*Fix:* {next(iter(check.remediation.values()))}"]
+    return ["*Fix:*", ""] + [f"- {name}: {text}" for name, text in check.remediation.items()]
 
 
 def main() -> int:

@@ -1,23 +1,32 @@
-"""The built-in demo: a seeded fake AWS account served by moto on 127.0.0.1.
+"""The built-in demo: seeded fake accounts served on 127.0.0.1, scanned like real ones.
 
-``cldscan demo`` runs inside :func:`demo_environment` and scans it like any account.
-moto comes with the ``demo`` extra; it is imported only when the demo starts.
+Each provider's part (see :mod:`scanner.demo_parts`) is a context manager yielding a
+collector. The AWS part runs moto in this process (:func:`demo_environment`); moto
+comes with the ``demo`` extra and is imported only when the demo starts.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 import structlog
 
 from fixtures.aws.scenarios import DEFAULT_REGIONS
+from scanner.demo_parts import DEMO_PARTS
+from scanner.environ import patched_environment
+
+if TYPE_CHECKING:
+    from scanner.cli.report import Collector
+    from scanner.inventory import Inventory
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +36,15 @@ SERVER_ENV = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
     "MOTO_ALLOW_NONEXISTENT_REGION": "false",
 }
+AWS_UNSET = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+"""The user's own AWS identity must never reach the demo."""
 DEMO_KEY_AGE_DAYS = 400
 """Age given to the demo's old access key (moto creates every key "now")."""
 
@@ -106,3 +124,28 @@ def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Dem
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def aws_demo() -> Iterator[Collector]:
+    """The AWS part of the demo: a collector for the seeded moto account."""
+    from providers.aws.options import AwsOptions
+    from scanner.cli.providers import aws_options_collector
+
+    with (
+        patched_environment({}, unset=AWS_UNSET),
+        demo_environment() as account,
+        patched_environment(account.env),
+    ):
+        yield aws_options_collector(AwsOptions(regions=account.regions))
+
+
+def collect_demo(provider: str, run: Callable[[Collector], Inventory]) -> Inventory:
+    """Start ``provider``'s demo part, collect it with ``run`` and stop it again."""
+    module, _, name = DEMO_PARTS[provider].partition(":")
+    part = cast(
+        "Callable[[], AbstractContextManager[Collector]]",
+        getattr(importlib.import_module(module), name),
+    )
+    with part() as collector:
+        return run(collector)

@@ -177,7 +177,7 @@ def to_finding(check: Check, result: Result) -> Finding:
         resource=result.resource,
         message=result.message,
         evidence=result.evidence,
-        remediation=check.remediation,
+        remediation=check.remediation_for(result.resource.provider),
         references=check.references,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -22,6 +22,7 @@ from scanner.inventory import Entity, Inventory, Provider
 from scanner.results import Result, Severity
 
 ENTRY_POINT_GROUP = "cldscan.checks"
+ANY_PROVIDER = "any"
 BUILTIN_PACKAGE = "checks"
 
 log = structlog.get_logger(__name__)
@@ -52,13 +53,17 @@ class Check:
     providers: tuple[str, ...]
     needs: tuple[type[Entity], ...]
     rationale: str
-    remediation: str
+    remediation: Mapping[str, str]
+    """How to fix a failure, by provider; the key ``any`` serves providers not named."""
     references: tuple[str, ...]
     func: CheckFunction
 
     @property
     def needed_kinds(self) -> tuple[str, ...]:
         return tuple(cls.kind for cls in self.needs)
+
+    def remediation_for(self, provider: str) -> str:
+        return self.remediation.get(provider) or self.remediation.get(ANY_PROVIDER, "")
 
     def run(self, inv: Inventory, cfg: CheckConfig) -> list[Result]:
         return list(self.func(inv, cfg))
@@ -76,10 +81,14 @@ def check(
     providers: Sequence[str],
     needs: Sequence[type[Entity]],
     rationale: str,
-    remediation: str,
+    remediation: str | Mapping[str, str],
     references: Sequence[str] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function. The function itself is returned unchanged."""
+    """Register a check function. The function itself is returned unchanged.
+
+    ``remediation`` is one text for every provider, or a text per provider name
+    (with ``any`` as the fallback).
+    """
 
     def register(func: CheckFunction) -> CheckFunction:
         entry = Check(
@@ -90,7 +99,9 @@ def check(
             providers=tuple(providers),
             needs=tuple(needs),
             rationale=rationale,
-            remediation=remediation,
+            remediation=(
+                {ANY_PROVIDER: remediation} if isinstance(remediation, str) else dict(remediation)
+            ),
             references=tuple(references),
             func=func,
         )
@@ -111,6 +122,12 @@ def _validate(entry: Check) -> None:
     bad = [p for p in entry.providers if p not in {p.value for p in Provider}]
     if bad:
         raise CheckLoadError(f"check {entry.id}: unknown provider(s) {', '.join(bad)}")
+    stray = set(entry.remediation) - {ANY_PROVIDER, *entry.providers}
+    if stray:
+        raise CheckLoadError(
+            f"check {entry.id}: remediation for provider(s) it does not declare: "
+            f"{', '.join(sorted(stray))}"
+        )
     if not entry.needs:
         raise CheckLoadError(f"check {entry.id}: declares no entity kinds in 'needs'")
 

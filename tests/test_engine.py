@@ -55,7 +55,7 @@ def _make(func: object, needs: tuple[type, ...] = (Disk,)) -> Check:
         providers=("aws",),
         needs=needs,  # type: ignore[arg-type]
         rationale="r",
-        remediation="encrypt",
+        remediation={"any": "encrypt"},
         references=(),
         func=func,  # type: ignore[arg-type]
     )

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-PLUGIN = '''
+PLUGIN = """
 from scanner.inventory import ComputeInstance
 from scanner.registry import check
 from scanner.results import Result, Severity
@@ -29,9 +29,9 @@ def owner_tag(inv, cfg):
             yield Result.passed(vm, "owned")
         else:
             yield Result.failed(vm, f"{vm.name} has no owner tag")
-'''
+"""
 
-DRIVER = '''
+DRIVER = """
 from scanner.engine import evaluate
 from scanner.inventory import ComputeInstance, Inventory, ScanScope
 from scanner.registry import load_checks
@@ -41,7 +41,7 @@ scope = ScanScope("aws", "1", "arn:aws:iam::1:root", regions=("eu-west-1",))
 vm = ComputeInstance(id="i-1", provider="aws", account="1", region="eu-west-1", name="web")
 report = evaluate(Inventory(entities=(vm,), scopes=(scope,)), [checks["acme.compute.owner_tag"]])
 print([(f.check_id, f.status.value) for f in report.findings])
-'''
+"""
 
 
 def _install_fake_distribution(site: Path, module: str, body: str) -> None:

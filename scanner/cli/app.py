@@ -6,23 +6,15 @@ Heavy modules (boto3, the engine, the checks) are imported inside commands, so t
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from scanner import __version__
 from scanner.cli.options import OutputOptions, output_options
-from scanner.cli.providers import (
-    PROVIDERS,
-    aws_options_collector,
-    collect_command,
-    scan_command,
-)
+from scanner.cli.providers import PROVIDERS, collect_command, scan_command
 from scanner.cli.report import collect_with_progress, evaluate_and_report, select_checks
 from scanner.cli.runner import (
     COLLECT_EXIT_CODES_EPILOG,
@@ -30,18 +22,11 @@ from scanner.cli.runner import (
     CldscanGroup,
     exit_with,
 )
+from scanner.demo_parts import DEMO_PROVIDERS
 from scanner.errors import ConfigurationError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 DEMO_EXTRA = "the demo needs the demo extra: pip install 'cldscan[demo]'"
-DEMO_UNSET = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-)
 
 
 @click.group(
@@ -95,44 +80,29 @@ def evaluate_cmd(snapshot: Path, out: OutputOptions) -> int:
 
 
 @cli.command(epilog=EXIT_CODES_EPILOG)
+@click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    type=click.Choice(DEMO_PROVIDERS),
+    help="Demo cloud to scan (repeatable) [default: every one].",
+)
 @output_options
-def demo(out: OutputOptions) -> int:
-    """Scan a built-in demo account (a local fake AWS; needs the demo extra)."""
+def demo(providers: tuple[str, ...], out: OutputOptions) -> int:
+    """Scan built-in demo accounts: local fake clouds, no credentials (needs the demo extra)."""
     import importlib.util
 
     if importlib.util.find_spec("moto") is None:
         raise ConfigurationError(DEMO_EXTRA)
-    from providers.aws.options import AwsOptions
-    from scanner.demo import demo_environment  # type: ignore[import-not-found,unused-ignore]
+    from scanner.demo import collect_demo
+    from scanner.inventory import Inventory
 
     started = time.monotonic()
-    checks = select_checks(out, "aws")
-    # The demo must not reach for the user's own AWS profile or session.
-    with (
-        _environment({}, unset=DEMO_UNSET),
-        demo_environment() as account,
-        _environment(account.env),
-    ):
-        collector = aws_options_collector(AwsOptions(regions=account.regions))
-        inv = collect_with_progress(collector)
+    chosen = tuple(dict.fromkeys(providers)) or DEMO_PROVIDERS
+    checks = [c for p in chosen for c in select_checks(out, p)]
+    checks = list({c.id: c for c in checks}.values())
+    inv = Inventory.merge(*(collect_demo(p, collect_with_progress) for p in chosen))
     return exit_with(evaluate_and_report(inv, checks, out, started))
-
-
-@contextmanager
-def _environment(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[None]:
-    """Set ``values`` and remove ``unset`` from the environment; restore both after."""
-    saved = {k: os.environ.get(k) for k in (*values, *unset)}
-    for key in unset:
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 @cli.command("checks")
@@ -171,7 +141,7 @@ def checks_cmd(provider: str | None, control: str | None, fmt: str) -> None:
                 "providers": list(c.providers),
                 "needs": list(c.needed_kinds),
                 "rationale": c.rationale,
-                "remediation": c.remediation,
+                "remediation": dict(c.remediation),
                 "references": list(c.references),
             }
             for c in chosen

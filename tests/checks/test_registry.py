@@ -63,9 +63,11 @@ def test_metadata_is_complete(check_id: str) -> None:
     assert entry.title and entry.title[0].isupper()
     assert isinstance(entry.severity, Severity)
     assert set(entry.controls) <= set(CONTROLS)
-    assert "aws" in entry.providers
+    assert entry.providers
     assert entry.needs
-    assert len(entry.rationale) > 40 and len(entry.remediation) > 40
+    assert len(entry.rationale) > 40
+    for provider in entry.providers:
+        assert len(entry.remediation_for(provider)) > 40, f"no remediation for {provider}"
     assert entry.references, "every check cites CIS items and/or Prowler ids"
     assert all(REFERENCE.match(r) for r in entry.references), entry.references
     assert any(r.startswith("prowler:") for r in entry.references)
@@ -124,4 +126,43 @@ def test_a_third_party_check_cannot_take_a_builtin_id() -> None:
             remediation="r",
         )
         def impostor(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+            return iter(())
+
+
+def test_remediation_per_provider_falls_back_to_any() -> None:
+    @check(
+        id="test.remediation.per_provider",
+        title="Per-provider fix",
+        severity=Severity.LOW,
+        controls=("CLD.9.5.2",),
+        providers=("aws", "azure", "gcp"),
+        needs=(Disk,),
+        rationale="r",
+        remediation={"aws": "aws fix", "any": "generic fix"},
+    )
+    def per_provider(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+        return iter(())
+
+    try:
+        entry = load_checks(plugins=False)["test.remediation.per_provider"]
+        assert entry.remediation_for("aws") == "aws fix"
+        assert entry.remediation_for("gcp") == "generic fix"
+    finally:
+        registry._REGISTRY.pop("test.remediation.per_provider", None)
+
+
+def test_remediation_for_an_undeclared_provider_is_refused() -> None:
+    with pytest.raises(CheckLoadError, match="does not declare: azure"):
+
+        @check(
+            id="test.remediation.stray",
+            title="Stray fix",
+            severity=Severity.LOW,
+            controls=("CLD.9.5.2",),
+            providers=("aws",),
+            needs=(Disk,),
+            rationale="r",
+            remediation={"aws": "aws fix", "azure": "azure fix"},
+        )
+        def stray(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             return iter(())
