@@ -392,12 +392,12 @@ def test_startup_imports_no_cloud_sdk(arg: str) -> None:
 
 
 def test_demo_environment_is_applied_then_restored(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.cli.app import _environment
+    from scanner.environ import patched_environment
 
     monkeypatch.setenv("AWS_PROFILE", "mine")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://old")
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
-    with _environment(
+    with patched_environment(
         {"AWS_ENDPOINT_URL": "http://demo", "AWS_ACCESS_KEY_ID": "d"}, unset=("AWS_PROFILE",)
     ):
         assert "AWS_PROFILE" not in os.environ
