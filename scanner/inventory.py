@@ -113,6 +113,14 @@ class ComputeInstance(Entity):
     login: LoginSettings = LoginSettings()
     ip_forwarding: bool | None = None
     launched_at: datetime | None = None
+    os_type: str | None = None
+    """``linux`` or ``windows`` where the provider says."""
+    security_type: str | None = None
+    """Azure: ``Standard``, ``TrustedLaunch`` or ``ConfidentialVM``."""
+    network_tags: tuple[str, ...] = ()
+    """GCP network tags, which firewall rules target (labels are in ``tags``)."""
+    identity_scopes: tuple[str, ...] = ()
+    """OAuth scopes granted to the instance's identity (GCP access scopes)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +147,8 @@ class Disk(Entity):
     key_id: str | None = None
     public_access: bool | None = None
     size_gb: int | None = None
+    managed: bool | None = None
+    """Azure: a managed disk (``False``: an unmanaged VHD in a storage account)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,7 +271,7 @@ class FlowLogConfig(Entity):
     kind: ClassVar[str] = "flow_log_config"
 
     target_type: str = ""
-    """``network``, ``subnet`` or ``interface``."""
+    """``network``, ``subnet``, ``interface`` or ``firewall_rule_set`` (Azure NSG flow logs)."""
     target_id: str = ""
     enabled: bool | None = None
     traffic_type: str = ""
@@ -288,6 +298,10 @@ class AuditTrail(Entity):
     key_id: str | None = None
     log_group_id: str | None = None
     """Where the trail also streams events for alerting (AWS: a CloudWatch Logs group ARN)."""
+    categories: tuple[str, ...] = ()
+    """Log categories the trail exports (Azure: Administrative, Security, Policy, Alert...)."""
+    filter_expr: str | None = None
+    """What the export selects (GCP: the sink's filter; empty means every entry)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -311,7 +325,8 @@ class SecurityService(Entity):
     kind: ClassVar[str] = "security_service"
 
     service_kind: str = ""
-    """threat_detection, config_recorder, malware, vuln_scan or asset_inventory."""
+    """threat_detection, config_recorder, malware, vuln_scan, asset_inventory or
+    network_watcher."""
     enabled: bool | None = None
     all_resources: bool | None = None
     features: Mapping[str, str] = field(default_factory=dict)
@@ -385,6 +400,19 @@ class RoleBinding(Entity):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RoleDefinition(Entity):
+    """A role that can be granted (Azure role definition, GCP custom role)."""
+
+    kind: ClassVar[str] = "role_definition"
+
+    custom: bool | None = None
+    permissions: tuple[str, ...] = ()
+    not_permissions: tuple[str, ...] = ()
+    assignable_scopes: tuple[str, ...] = ()
+    admin_equivalent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PasswordPolicy(Entity):
     kind: ClassVar[str] = "password_policy"
 
@@ -420,6 +448,7 @@ ENTITY_TYPES: dict[str, type[Entity]] = {
         Principal,
         Credential,
         RoleBinding,
+        RoleDefinition,
         PasswordPolicy,
     )
 }

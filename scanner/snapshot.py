@@ -23,7 +23,7 @@ from scanner.errors import SnapshotError
 from scanner.inventory import ENTITY_TYPES, Entity, Gap, GapReason, Inventory, ScanScope
 
 SCHEMA = "cldscan.snapshot"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Major.minor; a reader accepts any minor of its own major version."""
 
 T = TypeVar("T")
