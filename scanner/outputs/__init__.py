@@ -18,6 +18,7 @@ FORMATS: dict[str, str] = {
     "jsonl": "scanner.outputs.jsonl",
     "ocsf": "scanner.outputs.ocsf",
     "csv": "scanner.outputs.csv_rows",
+    "html": "scanner.outputs.html",
 }
 
 

@@ -1,0 +1,497 @@
+"""The ``html`` audit report: self-contained, escaped, and right in a real browser.
+
+The browser tests load the page in headless chromium (tests/browser.py): no console
+errors, per-control numbers equal to the ``json`` document's, sorting, filtering, the
+XSS probes inert, and everything readable with scripts off.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from scanner.engine import ScanReport, evaluate
+from scanner.inventory import (
+    FirewallRule,
+    Gap,
+    GapReason,
+    Inventory,
+    Network,
+    PortRange,
+    ScanScope,
+)
+from scanner.outputs import html as html_format
+from scanner.outputs import json_doc
+from scanner.registry import Check, CheckConfig
+from scanner.results import Result, Severity, Status
+from tests.browser import chromium, console_errors
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+AWS = ScanScope(
+    "aws", "123456789012", "arn:aws:iam::123456789012:root", "prod", ("us-east-1", "eu-west-1")
+)
+GCP = ScanScope("gcp", "demo-project", "projects/demo-project", "demo", ("europe-west1",))
+SCRIPT_PROBE = "<script>alert(1)</script>"
+IMG_PROBE = '<img src=x onerror="window.__pwned=1">'
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _aws_rule(region: str, n: int, name: str, world: bool) -> FirewallRule:
+    set_arn = f"arn:aws:ec2:{region}:{AWS.account}:security-group/sg-{n:08x}"
+    return FirewallRule(
+        id=f"{set_arn}/ingress/0",
+        provider="aws",
+        account=AWS.account,
+        region=region,
+        name=name,
+        set_id=set_arn,
+        set_kind="sg",
+        protocol="tcp",
+        ports=(PortRange(22, 22),),
+        sources=("0.0.0.0/0",) if world else ("10.0.0.0/8",),
+        source_is_world=world,
+        tags={"Name": name},
+    )
+
+
+def _gcp_rule(name: str, world: bool) -> FirewallRule:
+    link = f"https://www.googleapis.com/compute/v1/projects/{GCP.account}/global/firewalls/{name}"
+    return FirewallRule(
+        id=link,
+        provider="gcp",
+        account=GCP.account,
+        region="global",
+        name=name,
+        set_id=link,
+        set_kind="firewall",
+        protocol="tcp",
+        ports=(PortRange(22, 22),),
+        sources=("0.0.0.0/0",) if world else ("10.0.0.0/8",),
+        source_is_world=world,
+    )
+
+
+def sample_inventory() -> Inventory:
+    """AWS and GCP: world-open rules (two named with XSS probes), closed rules, networks,
+    and a gap on firewall rules in AWS eu-west-1."""
+    entities = (
+        _aws_rule("us-east-1", 1, SCRIPT_PROBE, True),
+        _aws_rule("us-east-1", 2, "bastion-critical", True),
+        _aws_rule("us-east-1", 3, "internal", False),
+        _gcp_rule("allow-ssh-world", True),
+        _gcp_rule(IMG_PROBE, True),
+        _gcp_rule("allow-internal", False),
+        Network(
+            id=f"arn:aws:ec2:us-east-1:{AWS.account}:vpc/vpc-1",
+            provider="aws",
+            account=AWS.account,
+            region="us-east-1",
+            name="main",
+        ),
+    )
+    gap = Gap(
+        "aws",
+        AWS.account,
+        "eu-west-1",
+        "ec2:DescribeSecurityGroups",
+        ("firewall_rule", "firewall_rule_set"),
+        GapReason.ACCESS_DENIED,
+        f"AccessDenied {SCRIPT_PROBE}",
+    )
+    return Inventory(entities=entities, gaps=(gap,), scopes=(AWS, GCP), tool_version="0.1.0")
+
+
+def world_ssh(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    for rule in inv.of(FirewallRule):
+        if rule.admits_world():
+            severity = Severity.CRITICAL if "critical" in rule.name else None
+            yield Result.failed(
+                rule,
+                f"{rule.name} admits the internet to port 22",
+                severity=severity,
+                name=rule.name,
+            )
+        else:
+            yield Result.passed(rule, f"{rule.name} is restricted")
+
+
+def networks_seen(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    for net in inv.of(Network):
+        yield Result.passed(net, f"{net.name} seen")
+
+
+CHECKS = (
+    Check(
+        id="test.html.world_ssh",
+        title="No world-open SSH",
+        severity=Severity.HIGH,
+        controls=("CLD.9.5.1", "CLD.13.1.4"),
+        providers=("aws", "gcp"),
+        needs=(FirewallRule,),
+        rationale="r",
+        remediation={"aws": "Revoke the security group rule.", "gcp": "Delete the firewall."},
+        references=("CIS AWS 5.2",),
+        func=world_ssh,
+    ),
+    Check(
+        id="test.html.networks_seen",
+        title="Networks are inventoried",
+        severity=Severity.LOW,
+        controls=("CLD.12.4.5",),
+        providers=("aws",),
+        needs=(Network,),
+        rationale="r",
+        remediation={},
+        references=(),
+        func=networks_seen,
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def report() -> ScanReport:
+    return evaluate(sample_inventory(), CHECKS)
+
+
+@pytest.fixture(scope="module")
+def page(report: ScanReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "report.html"
+    with path.open("w", encoding="utf-8") as fh:
+        html_format.render(report, fh, now=NOW)
+    return path
+
+
+def _json_controls(report: ScanReport) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in json_doc.document(report)["controls"]}
+
+
+class _Collector(HTMLParser):
+    """Tags with their attributes, script bodies, and per-control counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.counts: dict[str, dict[str, str]] = {}
+        self._control = ""
+        self._field = ""
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        self._in_script = tag == "script"
+        if tag == "article" and a.get("data-control"):
+            self._control = a["data-control"] or ""
+            self.counts[self._control] = {}
+        self._field = (a.get("data-field") or "") if self._control else ""
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+        self._field = ""
+        if tag == "article":
+            self._control = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+        if self._field:
+            self.counts[self._control][self._field] = data
+
+
+def _parse(text: str) -> _Collector:
+    parser = _Collector()
+    parser.feed(text)
+    return parser
+
+
+# --- without a browser -------------------------------------------------------------------
+
+
+def test_sample_report_has_every_status_and_both_providers(report: ScanReport) -> None:
+    assert {f.status for f in report.findings} == set(Status)
+    assert {f.resource.provider for f in report.findings} == {"aws", "gcp"}
+
+
+def test_page_is_self_contained(page: Path) -> None:
+    parsed = _parse(page.read_text("utf-8"))
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href", "action", "data", "poster"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith(("#", "data:")), (tag, name, value)
+        assert not (tag == "link" and attrs.get("rel") == "stylesheet")
+    text = page.read_text("utf-8")
+    assert "@import" not in text
+    assert "url(http" not in text
+    assert len(parsed.scripts) == 1  # the report's own, inline
+
+
+def test_attacker_controlled_text_is_escaped(page: Path) -> None:
+    text = page.read_text("utf-8")
+    assert SCRIPT_PROBE not in text
+    assert IMG_PROBE not in text
+    assert text.count("<script") == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in text
+
+
+def test_csp_allows_only_the_inline_blocks() -> None:
+    from scanner.outputs.html_assets import CSP, CSS, JS, csp_hash
+
+    assert "default-src 'none'" in CSP
+    assert f"script-src {csp_hash(JS)};" in CSP
+    assert f"style-src {csp_hash(CSS)};" in CSP
+    assert "unsafe-inline" not in CSP
+
+
+def test_control_counts_equal_the_json_document(report: ScanReport, page: Path) -> None:
+    counts = _parse(page.read_text("utf-8")).counts
+    controls = _json_controls(report)
+    assert set(counts) == set(controls)
+    for cid, c in controls.items():
+        shown = counts[cid]
+        assert int(shown["passed"]) == c["passed"], cid
+        assert int(shown["failed"]) == c["failed"], cid
+        assert int(shown["errors"]) == c["errors"], cid
+
+
+def test_incomplete_banner_names_scopes_and_gaps(page: Path) -> None:
+    text = page.read_text("utf-8")
+    assert "Incomplete: 1 scopes not evaluated" in text
+    assert "ec2:DescribeSecurityGroups" in text
+    assert "access_denied" in text
+
+
+def test_complete_report_says_so() -> None:
+    inv = Inventory(entities=sample_inventory().entities, scopes=(AWS, GCP))
+    text = html_format.document(evaluate(inv, CHECKS), now=NOW)
+    assert "✓ Complete" in text
+    assert "Incomplete" not in text
+
+
+def test_failing_resources_carry_their_providers_remediation(page: Path) -> None:
+    text = page.read_text("utf-8")
+    assert "Remediation (aws):</strong> Revoke the security group rule." in text
+    assert "Remediation (gcp):</strong> Delete the firewall." in text
+    assert "Hypervisor and storage isolation" in text  # a manual part of CLD.9.5.1
+
+
+def test_empty_report_renders() -> None:
+    text = html_format.document(evaluate(Inventory(scopes=(AWS,)), CHECKS), now=NOW)
+    assert "Findings (0)" in text
+    assert "0 failing findings" in text
+
+
+def test_cli_writes_html(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scanner import registry
+    from scanner.cli import cli
+    from scanner.snapshot import write_snapshot
+
+    snap, out = tmp_path / "snap.json", tmp_path / "report.html"
+    write_snapshot(sample_inventory(), snap)
+    saved = dict(registry._REGISTRY)
+    registry._REGISTRY.update({c.id: c for c in CHECKS})
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["evaluate", str(snap), "--check", "test.html.*", "-f", "html", "-o", str(out)],
+            catch_exceptions=False,
+        )
+    finally:
+        registry._REGISTRY.clear()
+        registry._REGISTRY.update(saved)
+    assert result.exit_code == 3, result.output
+    assert result.stdout == ""
+    assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- in headless chromium ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chromium() as driver:
+        yield driver
+
+
+def _load(driver: WebDriver, path: Path) -> None:
+    driver.get(path.as_uri())
+    console_errors(driver)  # drop what an earlier page left
+
+
+def _rows(driver: WebDriver) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return list(driver.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr"))
+
+
+def _visible_statuses(driver: WebDriver) -> list[str]:
+    script = (
+        "return Array.from(document.querySelectorAll('#findings-table tbody tr'))"
+        ".filter(r => !r.hidden).map(r => r.dataset.status);"
+    )
+    return list(driver.execute_script(script))
+
+
+def test_browser_renders_without_console_errors(browser: WebDriver, page: Path) -> None:
+    browser.get(page.as_uri())
+    assert browser.title.startswith("cldscan audit report")
+    assert console_errors(browser) == []
+    assert browser.execute_script("return window.__pwned") is None
+    # The script ran (the filters are shown) and the CSP allowed it.
+    assert browser.find_element("id", "filters").is_displayed()
+
+
+def test_browser_control_numbers_match_json(
+    browser: WebDriver, page: Path, report: ScanReport
+) -> None:
+    _load(browser, page)
+    for cid, c in _json_controls(report).items():
+        card = browser.find_element("id", f"control-{cid}")
+
+        def field(name: str, card: Any = card) -> str:
+            return str(card.find_element("css selector", f'[data-field="{name}"]').text)
+
+        assert int(field("passed")) == c["passed"], cid
+        assert int(field("failed")) == c["failed"], cid
+        assert int(field("errors")) == c["errors"], cid
+        total = c["passed"] + c["failed"] + c["errors"]
+        assert field("coverage") == (f"{c['coverage']:.0%}" if total else "-"), cid
+        verdict = field("verdict").lower()
+        expected = c["verdict"].replace("_", " ")
+        assert expected in verdict, (cid, verdict)
+        assert ("incomplete" in verdict) == (not c["complete"]), cid
+
+
+def test_browser_sorting_reorders_rows(browser: WebDriver, page: Path) -> None:
+    _load(browser, page)
+    before = [r.get_attribute("data-order") for r in _rows(browser)]
+    header = browser.find_element("xpath", "//th[.//button[normalize-space()='Severity']]")
+    header.find_element("tag name", "button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    ranks = [
+        int(r.find_elements("tag name", "td")[1].get_attribute("data-sort")) for r in _rows(browser)
+    ]
+    assert ranks == sorted(ranks)
+    ascending = [r.get_attribute("data-order") for r in _rows(browser)]
+    assert ascending != before
+    header.find_element("tag name", "button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    ranks = [
+        int(r.find_elements("tag name", "td")[1].get_attribute("data-sort")) for r in _rows(browser)
+    ]
+    assert ranks == sorted(ranks, reverse=True)
+    resource = browser.find_element("xpath", "//th[.//button[normalize-space()='Resource']]")
+    resource.find_element("tag name", "button").click()
+    names = [
+        r.find_elements("tag name", "td")[7].get_attribute("data-sort") for r in _rows(browser)
+    ]
+    # Chromium collates punctuation before digits and letters; judge the plain names.
+    plain = [n for n in names if n and n[0].isalnum()]
+    assert plain == sorted(plain, key=str.lower)
+    assert names.index(IMG_PROBE) < names.index("allow-internal")
+    assert console_errors(browser) == []
+
+
+def test_browser_filters(browser: WebDriver, page: Path, report: ScanReport) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, page)
+    total = len(report.findings)
+    Select(browser.find_element("id", "f-status")).select_by_value("FAIL")
+    fails = sum(f.status is Status.FAIL for f in report.findings)
+    assert _visible_statuses(browser) == ["FAIL"] * fails
+    assert browser.find_element("id", "shown").text == f"Showing {fails} of {total} findings"
+
+    Select(browser.find_element("id", "f-provider")).select_by_value("gcp")
+    gcp_fails = sum(
+        f.status is Status.FAIL and f.resource.provider == "gcp" for f in report.findings
+    )
+    assert len(_visible_statuses(browser)) == gcp_fails == 2
+
+    Select(browser.find_element("id", "f-status")).select_by_value("")
+    Select(browser.find_element("id", "f-provider")).select_by_value("")
+    Select(browser.find_element("id", "f-control")).select_by_value("CLD.12.4.5")
+    assert len(_visible_statuses(browser)) == 1  # the network check only
+
+    Select(browser.find_element("id", "f-control")).select_by_value("")
+    box = browser.find_element("id", "f-text")
+    box.send_keys("bastion")
+    assert len(_visible_statuses(browser)) == 1
+    box.clear()
+    box.send_keys("x")  # clear() fires no input event: type, then erase
+    box.send_keys("\b")
+    assert len(_visible_statuses(browser)) == total
+
+
+def test_browser_xss_probes_stay_text(browser: WebDriver, page: Path) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    _load(browser, page)
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+    assert browser.execute_script("return window.__pwned") is None
+    body = browser.find_element("id", "findings-table").text
+    assert SCRIPT_PROBE in body
+    assert IMG_PROBE in body
+    assert browser.execute_script("return document.scripts.length") == 1
+    assert browser.execute_script("return document.querySelectorAll('main img').length") == 0
+
+
+def test_browser_without_javascript_shows_everything(page: Path, report: ScanReport) -> None:
+    with chromium(javascript=False) as driver:
+        driver.get(page.as_uri())
+        rows = _rows(driver)
+        assert len(rows) == len(report.findings)
+        assert all(r.is_displayed() for r in rows)
+        assert not driver.find_element("id", "filters").is_displayed()
+        assert driver.find_elements("css selector", "th button") == []  # scripts did not run
+        assert "CLD.9.5.1" in driver.find_element("id", "controls").text
+        assert console_errors(driver) == []
+
+
+def test_browser_demo_report_matches_demo_json(browser: WebDriver, tmp_path: Path) -> None:
+    """The real demo scan: the page's per-control numbers are the json format's."""
+    pytest.importorskip("moto")
+    pages = {}
+    for fmt in ("html", "json"):
+        out = tmp_path / f"demo.{fmt}"
+        done = subprocess.run(
+            [sys.executable, "-m", "scanner.cli", "demo", "-f", fmt, "-o", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode in (0, 3, 4), done.stderr
+        pages[fmt] = out
+    controls = json.loads(pages["json"].read_text("utf-8"))["controls"]
+    _load(browser, pages["html"])
+    assert console_errors(browser) == []
+    for c in controls:
+        card = browser.find_element("id", f"control-{c['id']}")
+        for name in ("passed", "failed", "errors"):
+            shown = card.find_element("css selector", f'[data-field="{name}"]').text
+            assert int(shown) == c[name], (c["id"], name)
+    findings = json.loads(pages["json"].read_text("utf-8"))["findings"]
+    assert len(_rows(browser)) == len(findings)
+
+
+def test_render_to_a_text_stream(report: ScanReport) -> None:
+    buf = io.StringIO()
+    html_format.render(report, buf)
+    assert buf.getvalue().rstrip().endswith("</html>")
