@@ -17,6 +17,10 @@ class ExitCode(IntEnum):
     INCOMPLETE = 4
     """The scan completed with gaps (some scopes could not be evaluated) and no failing
     finding reached the threshold. Failing findings take precedence (status 3)."""
+    DELIVERY_FAILED = 5
+    """The findings were written to the output file, but some did not reach a SIEM sink
+    (``--hec-url``, ``--syslog``). Takes precedence over 3 and 4: the scan's own status
+    is in the ``scan_finished`` log record."""
 
 
 def one_line(text: str, limit: int | None = None) -> str:

@@ -19,6 +19,8 @@ Exit status:
   3  failing findings at or above --fail-on
   4  completed with gaps (some scopes not evaluated), nothing failing
      at the threshold
+  5  findings written to the output file, but SIEM delivery failed
+     (takes precedence over 3 and 4)
 """
 
 COLLECT_EXIT_CODES_EPILOG = """\b

@@ -1,0 +1,170 @@
+"""Syslog over TCP or TLS: RFC 5424 messages in octet-counting frames (RFC 6587 3.4.1).
+
+TCP gives no application acknowledgement: a batch counts as delivered once written to
+the socket. After a failure the connection is reopened and the whole batch sent again,
+so a receiver may see a few events twice after an outage, never none silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+from scanner.delivery.config import SyslogSink
+from scanner.delivery.retry import Permanent, Transient
+from scanner.errors import one_line
+
+APP_NAME = "cldscan"
+SD_ID = "cldscan@32473"
+"""32473 is the private enterprise number RFC 5612 sets aside for documentation."""
+DEFAULT_MSGID = "finding"
+_MAX_FIELD = {"hostname": 255, "msgid": 32}
+
+# Syslog severities: 2 crit, 3 err, 4 warning, 5 notice, 6 info.
+_FAIL_SEVERITY = {"critical": 2, "high": 3, "medium": 4, "low": 5, "info": 6}
+_NOT_EVALUATED = 5
+_PASSED = 6
+
+
+def _printable(value: str, limit: int) -> str:
+    """A header field: printable US-ASCII without spaces, or the NILVALUE '-'."""
+    clean = "".join(c for c in value if 33 <= ord(c) <= 126)[:limit]
+    return clean or "-"
+
+
+def _sd_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
+
+
+def describe(record: dict[str, Any]) -> dict[str, str]:
+    """check, finding id, status (PASS/FAIL/ERROR) and severity of an OCSF or native record."""
+    if "class_uid" in record:
+        meta = record.get("metadata") or {}
+        compliance = record.get("compliance") or {}
+        return {
+            "check": str(meta.get("event_code") or ""),
+            "finding_id": str((record.get("finding_info") or {}).get("uid") or ""),
+            "status": str(compliance.get("status_code") or ""),
+            "severity": str(record.get("severity") or "").lower(),
+        }
+    return {
+        "check": str(record.get("check_id") or ""),
+        "finding_id": str(record.get("finding_id") or ""),
+        "status": str(record.get("status") or ""),
+        "severity": str(record.get("severity") or "").lower(),
+    }
+
+
+def severity(status: str, finding_severity: str) -> int:
+    if status == "FAIL":
+        return _FAIL_SEVERITY.get(finding_severity, 4)
+    if status == "PASS":
+        return _PASSED
+    return _NOT_EVALUATED
+
+
+def message(event: str, *, facility: int, hostname: str, procid: str, now: datetime) -> bytes:
+    """One RFC 5424 SYSLOG-MSG (without framing) whose MSG is the event's JSON."""
+    info = describe(json.loads(event))
+    pri = facility * 8 + severity(info["status"], info["severity"])
+    check = info["check"]
+    fits = bool(check) and len(check) <= 32 and _printable(check, 32) == check
+    msgid = check if fits else DEFAULT_MSGID
+    params = " ".join(
+        f'{name}="{_sd_value(value)}"'
+        for name, value in (
+            ("finding_id", info["finding_id"]),
+            ("check", check),
+            ("status", info["status"]),
+            ("severity", info["severity"]),
+        )
+        if value
+    )
+    timestamp = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    header = (
+        f"<{pri}>1 {timestamp} {_printable(hostname, _MAX_FIELD['hostname'])} {APP_NAME} "
+        f"{_printable(procid, 128)} {msgid} [{SD_ID} {params}] "
+    )
+    return header.encode("ascii") + event.encode("utf-8")
+
+
+def frame(msg: bytes) -> bytes:
+    return str(len(msg)).encode("ascii") + b" " + msg
+
+
+class SyslogClient:
+    """A TCP or TLS connection to one syslog receiver; reopened after any failure."""
+
+    def __init__(self, sink: SyslogSink, *, hostname: str | None = None) -> None:
+        self.sink = sink
+        self._sock: socket.socket | None = None
+        self._hostname = hostname or socket.getfqdn() or socket.gethostname()
+        self._procid = str(os.getpid())
+        self._ssl: ssl.SSLContext | None = None
+        if sink.scheme == "tls":
+            self._ssl = ssl.create_default_context(
+                cafile=str(sink.ca_file) if sink.ca_file else None
+            )
+
+    def size(self, event: str) -> int:
+        return len(event.encode("utf-8")) + 200
+
+    def _socket(self) -> socket.socket:
+        if self._sock is None:
+            sock = socket.create_connection(
+                (self.sink.host, self.sink.port), timeout=self.sink.timeout_s
+            )
+            if self._ssl is not None:
+                try:
+                    sock = self._ssl.wrap_socket(sock, server_hostname=self.sink.host)
+                except BaseException:
+                    sock.close()
+                    raise
+            self._sock = sock
+        return self._sock
+
+    def send(self, batch: list[str]) -> None:
+        now = datetime.now(UTC)
+        data = b"".join(
+            frame(
+                message(
+                    e,
+                    facility=self.sink.facility,
+                    hostname=self._hostname,
+                    procid=self._procid,
+                    now=now,
+                )
+            )
+            for e in batch
+        )
+        try:
+            self._socket().sendall(data)
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise Permanent(f"TLS verification failed: {exc.verify_message}") from None
+        except OSError as exc:
+            self.close()
+            raise Transient(
+                f"connection error: {one_line(str(exc)) or type(exc).__name__}"
+            ) from None
+
+    def close(self) -> None:
+        """Half-close and wait briefly for the receiver to finish reading, then close."""
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        try:
+            sock.settimeout(2.0)
+            if isinstance(sock, ssl.SSLSocket):
+                sock = sock.unwrap()
+            sock.shutdown(socket.SHUT_WR)
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            sock.close()
