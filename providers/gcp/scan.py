@@ -1,0 +1,136 @@
+"""Collect GCP projects: resolve them, run every unit of each, join what units share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import structlog
+
+from providers.base import Progress
+from providers.gcp.errors import classify
+from providers.gcp.normalise.common import PROVIDER, Ctx
+from providers.gcp.options import GcpOptions
+from providers.gcp.session import GcpSession, open_session
+from providers.gcp.units import UNITS, Env, Joins
+from providers.runner import Unit, run_units
+from scanner import __version__
+from scanner.errors import ConfigurationError
+from scanner.inventory import GLOBAL, ComputeInstance, Entity, Inventory, Principal, ScanScope
+
+log = structlog.get_logger(__name__)
+
+
+def discovery_query(options: GcpOptions) -> str:
+    if options.organization:
+        return f"parent:organizations/{options.organization.removeprefix('organizations/')}"
+    if options.folder:
+        return f"parent:folders/{options.folder.removeprefix('folders/')}"
+    return ""
+
+
+def resolve_projects(session: GcpSession, options: GcpOptions) -> dict[str, str]:
+    """Project id → display name: the ``--project`` ones, or every active one found."""
+    if options.projects:
+        return {p: p for p in dict.fromkeys(options.projects)}
+    query = discovery_query(options)
+    request: dict[str, object] = {"query": query}
+    if options.page_size:
+        request["page_size"] = options.page_size
+    try:
+        found = {
+            p.project_id: p.display_name or p.project_id
+            for p in session.projects().search_projects(
+                request=request, retry=session.retry, timeout=options.timeout
+            )
+            if p.state.name == "ACTIVE"
+        }
+    except Exception as exc:
+        _, detail = classify(exc)
+        raise ConfigurationError(
+            f"cannot search projects ({detail}); name them with --project"
+        ) from None
+    if not found:
+        where = f" under {query.removeprefix('parent:')}" if query else ""
+        raise ConfigurationError(f"no active project visible to these credentials{where}")
+    return dict(sorted(found.items()))
+
+
+def build_units(session: GcpSession, projects: Iterable[str], joins: Joins) -> list[Unit]:
+    units = []
+    for project in projects:
+        env = Env(session, Ctx(project), joins)
+        for spec in UNITS:
+            units.append(
+                Unit(
+                    PROVIDER,
+                    project,
+                    GLOBAL,
+                    spec.operation,
+                    spec.kinds,
+                    (lambda s=spec, e=env: s.run(e)),  # type: ignore[misc]
+                )
+            )
+    return units
+
+
+def join(entities: Sequence[Entity], joins: Joins) -> list[Entity]:
+    """Boot image and boot mode (from the boot disk) onto instances; one principal per id,
+    none for a member that is a collected service account's alias."""
+    aliases = {alias for e in entities if isinstance(e, Principal) for alias in e.aliases}
+    out: list[Entity] = []
+    seen: set[str] = set()
+    for e in entities:
+        if isinstance(e, Principal):
+            if e.id in seen or e.id in aliases:
+                continue
+            seen.add(e.id)
+        elif isinstance(e, ComputeInstance):
+            disk = joins.boot_disk.get(e.id) or ""
+            if disk in joins.boot_mode:
+                out.append(
+                    replace(
+                        e,
+                        image_ref=joins.source_image.get(disk),
+                        boot_mode=joins.boot_mode[disk],
+                    )
+                )
+                continue
+        out.append(e)
+    return out
+
+
+def regions_in_use(project: str, entities: Iterable[Entity]) -> tuple[str, ...]:
+    return tuple(
+        sorted({e.region for e in entities if e.account == project and e.region != GLOBAL})
+    )
+
+
+def collect_projects(options: GcpOptions, progress: Progress | None = None) -> Inventory:
+    started = datetime.now(UTC)
+    session = open_session(options)
+    projects = resolve_projects(session, options)
+    log.info("gcp_scope", projects=list(projects), endpoint=session.endpoint or "google")
+    joins = Joins()
+    outcome = run_units(
+        build_units(session, projects, joins), classify, options.max_workers, progress
+    )
+    entities = join(outcome.entities, joins)
+    scopes = tuple(
+        ScanScope(
+            provider=PROVIDER,
+            account=project,
+            native_id=Ctx(project).native_id,
+            name=name,
+            regions=regions_in_use(project, entities),
+        )
+        for project, name in projects.items()
+    )
+    return Inventory(
+        entities=tuple(entities),
+        gaps=tuple(outcome.gaps),
+        scopes=scopes,
+        collected_at=started,
+        tool_version=__version__,
+    )
