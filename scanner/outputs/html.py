@@ -53,6 +53,11 @@ def e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+def _breakable(ident: str) -> str:
+    """An escaped dotted identifier that may wrap after its dots and underscores."""
+    return e(ident).replace(".", ".<wbr>").replace("_", "_<wbr>")
+
+
 def _plain(value: Any) -> str:
     data = jsonable(value)
     return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
@@ -107,16 +112,18 @@ def _header(report: ScanReport, now: datetime) -> str:
             f"{len(expired)} suppressions have expired and no longer apply</span>"
             f"<ul>{items}</ul></div>"
         )
+    numbers = [
+        ("findings", "Findings", len(report.findings)),
+        ("fail", "Fail", counts[Status.FAIL] - suppressed),
+        ("error", "Not evaluated", counts[Status.ERROR]),
+        ("pass", "Pass", counts[Status.PASS]),
+        ("scopes", "Scopes", len(report.scopes)),
+    ]
+    if suppressed:
+        numbers.insert(2, ("suppressed", "Suppressed", suppressed))
     totals = "".join(
         f'<div><dt>{e(label)}</dt><dd id="total-{e(key)}">{value}</dd></div>'
-        for key, label, value in (
-            ("findings", "Findings", len(report.findings)),
-            ("fail", "Fail", counts[Status.FAIL] - suppressed),
-            ("suppressed", "Suppressed", suppressed),
-            ("error", "Not evaluated", counts[Status.ERROR]),
-            ("pass", "Pass", counts[Status.PASS]),
-            ("scopes", "Scopes", len(report.scopes)),
-        )
+        for key, label, value in numbers
     )
     return (
         "<header><h1>cldscan audit report</h1>"
@@ -357,13 +364,14 @@ def _row(n: int, rec: Mapping[str, Any], lifecycle: bool) -> str:
         f'data-provider="{e(r["provider"])}" data-controls="{e(controls)}">'
         f'<td data-sort="{_STATUS_ORDER.get(status, 9)}">{badge}</td>'
         f'<td data-sort="{severity.rank}">{e(severity.value)}</td>'
-        f'<td data-sort="{e(rec["check_id"])}"><code>{e(rec["check_id"])}</code><br>'
+        f'<td data-sort="{e(rec["check_id"])}"><code>{_breakable(rec["check_id"])}</code><br>'
         f"{e(rec['title'])}</td>"
-        f"<td>{e(controls)}</td><td>{e(r['provider'])}</td><td>{e(r['account'])}</td>"
-        f"<td>{e(r['region'])}</td>"
+        f"<td>{e(controls)}</td><td>{e(r['provider'])}</td>"
+        f'<td data-sort="{e(r["account"])} {e(r["region"])}">{e(r["account"])}<br>'
+        f"{e(r['region'])}</td>"
         f'<td data-sort="{e(r["name"] or r["id"])}">{e(r["name"] or r["id"])}<br>'
         f"<span class='id'>{e(r['id'])}</span></td>"
-        f"<td>{e(rec['message'])}</td>{life}<td>{_details(rec)}</td></tr>"
+        f"<td>{e(rec['message'])}{_details(rec)}</td>{life}</tr>"
     )
 
 
@@ -378,10 +386,9 @@ def _select(name: str, label: str, options: Iterable[str]) -> str:
 def _findings_section(report: ScanReport, findings: Sequence[Finding]) -> str:
     records = [finding_record(f) for f in findings]
     lifecycle = any(rec.get("lifecycle") or rec.get("first_seen") for rec in records)
-    heads = ["Status", "Severity", "Check", "Controls", "Provider", "Account", "Region"]
+    heads = ["Status", "Severity", "Check", "Controls", "Provider", "Account / region"]
     heads += ["Resource", "Message"] + (["Lifecycle"] if lifecycle else [])
     head = "".join(f'<th scope="col">{h}</th>' for h in heads)
-    head += '<th scope="col" data-nosort>Details</th>'
     rows = "".join(_row(n, rec, lifecycle) for n, rec in enumerate(records))
     providers = sorted(
         {f.resource.provider for f in findings} | {s.provider for s in report.scopes}

@@ -46,6 +46,10 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .45rem; text-align: left;
   vertical-align: top; }
 thead th { background: var(--panel); position: sticky; top: 0; }
+#findings-table { font-size: 13.5px; }
+#findings-table th { white-space: nowrap; }
+#findings-table td code { overflow-wrap: break-word; }
+#findings-table td:nth-child(8) { min-width: 15rem; }
 th button { font: inherit; font-weight: 700; background: none; border: 0; padding: 0;
   cursor: pointer; color: inherit; text-align: left; }
 th button::after { content: " \\2195"; color: var(--muted); }
