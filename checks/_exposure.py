@@ -17,6 +17,7 @@ from scanner.inventory import (
     FirewallRuleSet,
     Inventory,
     NetworkInterface,
+    Subnet,
 )
 
 _WORLD = {"0.0.0.0/0": "ipv4", "::/0": "ipv6"}
@@ -148,7 +149,12 @@ def traffic_text(rule: FirewallRule) -> str:
 def admin_exposed(
     inv: Inventory, instance: ComputeInstance, admin_ports: Iterable[int]
 ) -> list[int]:
-    """Admin ports that a firewall set of the instance (or of its interfaces) opens to the world."""
+    """Admin ports that a firewall set of the instance (or of its interfaces) opens to the world.
+
+    Azure NSGs are layered (subnet, then NIC): see ``layered_exposed_ports``.
+    """
+    if instance.provider == "azure":
+        return layered_exposed_ports(inv, instance, admin_ports)
     ids = set(instance.firewall_set_ids)
     for eni_id in instance.network_interface_ids:
         eni = inv.get(eni_id, NetworkInterface)
@@ -175,3 +181,63 @@ def instances_behind(inv: Inventory, fw_set: FirewallRuleSet) -> list[ComputeIns
         or bool(eni_ids & set(vm.network_interface_ids))
         or bool(attached & set(vm.network_interface_ids))
     ]
+
+
+def layered_exposed_ports(
+    inv: Inventory, instance: ComputeInstance, ports: Iterable[int]
+) -> list[int]:
+    """Azure: ports the world reaches on an interface through every NSG layer present.
+
+    Traffic to a NIC passes the subnet's NSG and then the NIC's own; a port is open only
+    if each layer that has an NSG admits it. An interface with no NSG on either layer is
+    not counted: Standard public IPs (the only SKU since Basic retired) are closed inbound
+    until an NSG opens them; the subnet filtering check reports the missing NSG.
+    """
+    grouped = rules_by_set(inv)
+    wanted = sorted(set(ports))
+    open_ports: set[int] = set()
+    for layers in _nsg_layers(inv, instance):
+        present = [layer for layer in layers if layer]
+        if not present:
+            continue
+        open_ports.update(
+            port
+            for port in wanted
+            if all(
+                any(exposed_on_port(grouped.get(i, ()), port) for i in layer) for layer in present
+            )
+        )
+    return sorted(open_ports)
+
+
+def _nsg_layers(
+    inv: Inventory, instance: ComputeInstance
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(subnet NSGs, NIC NSGs) for each interface of an Azure VM."""
+    found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for nic_id in instance.network_interface_ids:
+        nic = inv.get(nic_id, NetworkInterface)
+        if nic is None:
+            continue
+        found.append((_subnet_sets(inv, instance, nic.subnet_id), nic.firewall_set_ids))
+    if not found:
+        # Interfaces not collected: split the instance's own sets by what they attach to.
+        subnet_sets = _subnet_sets(inv, instance, instance.subnet_id)
+        rest = tuple(i for i in instance.firewall_set_ids if i not in subnet_sets)
+        found.append((subnet_sets, rest))
+    return found
+
+
+def _subnet_sets(
+    inv: Inventory, instance: ComputeInstance, subnet_id: str | None
+) -> tuple[str, ...]:
+    if subnet_id is None:
+        return ()
+    subnet = inv.get(subnet_id, Subnet)
+    if subnet is not None:
+        return subnet.filter_policy_ids
+    return tuple(
+        i
+        for i in instance.firewall_set_ids
+        if (s := inv.get(i, FirewallRuleSet)) is not None and subnet_id in s.attached_to
+    )

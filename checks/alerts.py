@@ -7,6 +7,7 @@ rule is enabled, and it notifies a target with a confirmed subscriber.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,36 @@ NETWORK_EVENTS = (
     events.ROUTE_TABLE_CHANGE,
     events.VPC_CHANGE,
 )
-REQUIRED = {"aws": {"privileged": PRIVILEGED_EVENTS, "network": NETWORK_EVENTS}}
+AZURE_PRIVILEGED_OPERATIONS = (
+    "Microsoft.Authorization/policyAssignments/write",
+    "Microsoft.Authorization/policyAssignments/delete",
+    "Microsoft.Security/securitySolutions/write",
+    "Microsoft.Security/securitySolutions/delete",
+)
+AZURE_NETWORK_OPERATIONS = (
+    "Microsoft.Network/networkSecurityGroups/write",
+    "Microsoft.Network/networkSecurityGroups/delete",
+    "Microsoft.Network/publicIPAddresses/write",
+    "Microsoft.Network/publicIPAddresses/delete",
+)
+"""Azure: CIS asks for one activity-log alert per operation (create/update and delete), so
+coverage is judged by the operation names in the alert's condition, not by event class."""
+GCP_PRIVILEGED_EVENTS = (
+    events.OWNERSHIP_CHANGE,
+    events.AUDIT_CONFIG_CHANGE,
+    events.CUSTOM_ROLE_CHANGE,
+)
+GCP_NETWORK_EVENTS = (
+    events.FIREWALL_RULE_CHANGE,
+    events.ROUTE_TABLE_CHANGE,
+    events.VPC_CHANGE,
+)
+"""GCP: the log-metric alerts of CIS GCP 2.4-2.6 and 2.7-2.9."""
+REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
+    "aws": {"privileged": PRIVILEGED_EVENTS, "network": NETWORK_EVENTS},
+    "gcp": {"privileged": GCP_PRIVILEGED_EVENTS, "network": GCP_NETWORK_EVENTS},
+    "azure": {"privileged": AZURE_PRIVILEGED_OPERATIONS, "network": AZURE_NETWORK_OPERATIONS},
+}
 
 
 @dataclass(frozen=True)
@@ -65,12 +95,17 @@ def feeds_alerts(trail: AuditTrail) -> bool | None:
 
 def coverage(inv: Inventory, scope: ScanScope) -> Coverage:
     """Event classes that reach a person in this account, through a working chain."""
+    if scope.provider == "azure":
+        return _azure_coverage(inv, scope)
     trails = [
         t for t in inv.of(AuditTrail) if _mine(t.provider, t.account, scope) and t.log_group_id
     ]
     state = {t.id: feeds_alerts(t) for t in trails}
     sure = {t.log_group_id for t in trails if state[t.id]}
     maybe = {t.log_group_id for t in trails if state[t.id] is None} - sure
+    if scope.provider == "gcp":
+        # Admin Activity audit logs cannot be switched off: log metrics always see them.
+        sure.add(f"projects/{scope.account}")
     covered: set[str] = set()
     uncertain: set[str] = set()
     unconfirmed: set[str] = set()
@@ -101,18 +136,53 @@ def coverage(inv: Inventory, scope: ScanScope) -> Coverage:
     )
 
 
+def _azure_coverage(inv: Inventory, scope: ScanScope) -> Coverage:
+    """Azure: the activity log is always on; an enabled alert with a live action group counts."""
+    covered: set[str] = set()
+    uncertain: set[str] = set()
+    unconfirmed: set[str] = set()
+    used: list[AlertRule] = []
+    for rule in inv.of(AlertRule):
+        if not _mine(rule.provider, rule.account, scope) or not rule.targets:
+            continue
+        if rule.enabled is False:
+            continue
+        ops = azure_operations(rule)
+        if rule.target_verified is False:
+            unconfirmed.update(ops)
+        elif rule.enabled and rule.target_verified:
+            covered.update(ops)
+            used.append(rule)
+        else:
+            uncertain.update(ops)
+    return Coverage(
+        covered, uncertain - covered, unconfirmed - covered - uncertain, used, [], [], []
+    )
+
+
+def azure_operations(rule: AlertRule) -> set[str]:
+    """The required Azure operations an alert's condition names (case-insensitive)."""
+    expr = rule.match_expr.lower()
+    wanted = (*AZURE_PRIVILEGED_OPERATIONS, *AZURE_NETWORK_OPERATIONS)
+    return {op for op in wanted if re.search(re.escape(op.lower()) + r"(?![\w/])", expr)}
+
+
+def _watches(rule: AlertRule, provider: str) -> set[str]:
+    return azure_operations(rule) if provider == "azure" else set(rule.event_classes)
+
+
 def _mine(provider: str, account: str, scope: ScanScope) -> bool:
     return provider == scope.provider and account == scope.account
 
 
 def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
-    for scope in scanned_scopes(inv, PROVIDERS):
+    for scope in scanned_scopes(inv, REQUIRED):
         required: Iterable[str] = REQUIRED.get(scope.provider, {}).get(required_set, ())
         cov = coverage(inv, scope)
         wanted = sorted(required)
         missing = [c for c in wanted if c not in cov.covered]
         unconfirmed = [c for c in missing if c in cov.unconfirmed]
-        relevant = [r for r in cov.rules if set(r.event_classes) & set(wanted)]
+        relevant = [r for r in cov.rules if _watches(r, scope.provider) & set(wanted)]
         evidence: dict[str, Any] = {
             "covered": [c for c in wanted if c in cov.covered],
             "missing": missing,
@@ -162,20 +232,35 @@ _CHAIN = (
     "subscription."
 )
 
+_GCP_CHAIN = (
+    "For each missing event class create a log-based metric with the CIS filter (`gcloud "
+    "logging metrics create <name> --log-filter=<filter>`, e.g. resource.type=gce_firewall_rule "
+    "with the firewalls insert/patch/delete methods), an enabled alert policy on it (`gcloud "
+    "alpha monitoring policies create --policy-from-file=<file>`) and an enabled, verified "
+    "notification channel."
+)
+_AZURE_CHAIN = (
+    "For each missing operation create an activity-log alert at subscription scope that "
+    "notifies an action group with at least one receiver: `az monitor activity-log alert "
+    "create -g <rg> -n <name> --scope /subscriptions/<sub> --condition "
+    "category=Administrative and operationName=<operation> --action-group <action-group-id>` "
+    "(one alert per operation, create/update and delete separately)."
+)
+
 
 @check(
     id="any.alert.privileged_or_auth_event",
     title="Privileged and authentication events raise alerts",
     severity=Severity.MEDIUM,
     controls=("CLD.12.1.5", "CLD.12.4.5"),
-    providers=PROVIDERS,
+    providers=("aws", "azure", "gcp"),
     needs=(AuditTrail, AlertRule),
     rationale=(
         "Administrative operations must be monitored: root use, policy changes, sign-ins "
         "without MFA and changes to logging should reach a person within minutes, not be "
         "found in a log months later."
     ),
-    remediation=_CHAIN,
+    remediation={"aws": _CHAIN, "azure": _AZURE_CHAIN, "gcp": _GCP_CHAIN},
     references=(
         "CIS AWS 3.0 4.1",
         "CIS AWS 3.0 4.2",
@@ -191,6 +276,27 @@ _CHAIN = (
         "prowler:cloudwatch_log_metric_filter_and_alarm_for_cloudtrail_configuration_changes_enabled",
         "prowler:cloudwatch_log_metric_filter_authentication_failures",
         "prowler:cloudwatch_log_metric_filter_aws_organizations_changes",
+        "CIS Azure 2.1 5.2.1",
+        "CIS Azure 2.1 5.2.2",
+        "CIS Azure 2.1 5.2.5",
+        "CIS Azure 2.1 5.2.6",
+        "CIS Azure 3.0 6.2.1",
+        "CIS Azure 3.0 6.2.2",
+        "CIS Azure 3.0 6.2.5",
+        "CIS Azure 3.0 6.2.6",
+        "prowler:monitor_alert_create_policy_assignment",
+        "prowler:monitor_alert_delete_policy_assignment",
+        "prowler:monitor_alert_create_update_security_solution",
+        "prowler:monitor_alert_delete_security_solution",
+        "CIS GCP 2.0 2.4",
+        "CIS GCP 2.0 2.5",
+        "CIS GCP 2.0 2.6",
+        "CIS GCP 3.0 2.4",
+        "CIS GCP 3.0 2.5",
+        "CIS GCP 3.0 2.6",
+        "prowler:logging_log_metric_filter_and_alert_for_project_ownership_changes_enabled",
+        "prowler:logging_log_metric_filter_and_alert_for_audit_configuration_changes_enabled",
+        "prowler:logging_log_metric_filter_and_alert_for_custom_role_changes_enabled",
     ),
 )
 def privileged_or_auth_event(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
@@ -202,14 +308,14 @@ def privileged_or_auth_event(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
     title="Network configuration changes raise alerts",
     severity=Severity.MEDIUM,
     controls=("CLD.13.1.4", "CLD.12.4.5"),
-    providers=PROVIDERS,
+    providers=("aws", "azure", "gcp"),
     needs=(AuditTrail, AlertRule),
     rationale=(
         "Changes to security groups, network ACLs, gateways, routes and VPCs alter the "
         "network's segmentation; change control on the virtual network needs them to be "
         "noticed as they happen."
     ),
-    remediation=_CHAIN,
+    remediation={"aws": _CHAIN, "azure": _AZURE_CHAIN, "gcp": _GCP_CHAIN},
     references=(
         "CIS AWS 3.0 4.10",
         "CIS AWS 3.0 4.11",
@@ -221,6 +327,27 @@ def privileged_or_auth_event(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
         "prowler:cloudwatch_changes_to_network_gateways_alarm_configured",
         "prowler:cloudwatch_changes_to_network_route_tables_alarm_configured",
         "prowler:cloudwatch_changes_to_vpcs_alarm_configured",
+        "CIS Azure 2.1 5.2.3",
+        "CIS Azure 2.1 5.2.4",
+        "CIS Azure 2.1 5.2.9",
+        "CIS Azure 2.1 5.2.10",
+        "CIS Azure 3.0 6.2.3",
+        "CIS Azure 3.0 6.2.4",
+        "CIS Azure 3.0 6.2.9",
+        "CIS Azure 3.0 6.2.10",
+        "prowler:monitor_alert_create_update_nsg",
+        "prowler:monitor_alert_delete_nsg",
+        "prowler:monitor_alert_create_update_public_ip_address_rule",
+        "prowler:monitor_alert_delete_public_ip_address_rule",
+        "CIS GCP 2.0 2.7",
+        "CIS GCP 2.0 2.8",
+        "CIS GCP 2.0 2.9",
+        "CIS GCP 3.0 2.7",
+        "CIS GCP 3.0 2.8",
+        "CIS GCP 3.0 2.9",
+        "prowler:logging_log_metric_filter_and_alert_for_vpc_firewall_rule_changes_enabled",
+        "prowler:logging_log_metric_filter_and_alert_for_vpc_network_route_changes_enabled",
+        "prowler:logging_log_metric_filter_and_alert_for_vpc_network_changes_enabled",
     ),
 )
 def network_change(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from checks import _gcp
 from checks._common import (
     in_scope,
     label,
@@ -33,26 +34,61 @@ _COMPLETE = {
     title="A logging, multi-region audit trail records all management events",
     severity=Severity.CRITICAL,
     controls=("CLD.12.4.5",),
-    providers=PROVIDERS,
+    providers=("aws", "azure", "gcp"),
     needs=(AuditTrail,),
     rationale=(
         "Without a complete audit trail in every region, administrative actions and attacks "
         "in an unused region leave no record; monitoring and investigation start from it."
     ),
-    remediation=(
-        "`aws cloudtrail create-trail --name org-audit --s3-bucket-name ... "
-        "--is-multi-region-trail --enable-log-file-validation --kms-key-id ...`, then "
-        "`aws cloudtrail start-logging --name org-audit`; keep the default event selector "
-        "(ReadWriteType All, management events included)."
-    ),
+    remediation={
+        "aws": (
+            "`aws cloudtrail create-trail --name org-audit --s3-bucket-name ... "
+            "--is-multi-region-trail --enable-log-file-validation --kms-key-id ...`, then "
+            "`aws cloudtrail start-logging --name org-audit`; keep the default event selector "
+            "(ReadWriteType All, management events included)."
+        ),
+        "azure": (
+            "Export the subscription's activity log with a diagnostic setting that enables "
+            "the Administrative, Security, Policy and Alert categories: `az monitor "
+            "diagnostic-settings subscription create -n activity-log --location <region> "
+            "--workspace <log-analytics-id> --logs "
+            '\'[{"category":"Administrative","enabled":true},...]\'` (or a storage '
+            "account / event hub as destination)."
+        ),
+        "gcp": (
+            "Log Data Access for every service: `gcloud projects get-iam-policy <p> > "
+            "policy.yaml`, add `auditConfigs: [{service: allServices, auditLogConfigs: "
+            "[{logType: ADMIN_READ}, {logType: DATA_READ}, {logType: DATA_WRITE}]}]` with no "
+            "exemptedMembers, `gcloud projects set-iam-policy <p> policy.yaml`; export every "
+            "entry with a sink without filter: `gcloud logging sinks create <name> "
+            "storage.googleapis.com/<bucket>`."
+        ),
+    },
     references=(
         "CIS AWS 3.0 3.1",
         "CIS AWS 4.0 3.1",
+        "CIS Azure 2.1 5.1.1",
+        "CIS Azure 2.1 5.1.2",
+        "CIS Azure 3.0 6.1.1.1",
+        "CIS Azure 3.0 6.1.1.2",
         "prowler:cloudtrail_multi_region_enabled",
         "prowler:cloudtrail_multi_region_enabled_logging_management_events",
+        "prowler:monitor_diagnostic_settings_exists",
+        "prowler:monitor_diagnostic_setting_with_appropriate_categories",
+        "CIS GCP 2.0 2.1",
+        "CIS GCP 2.0 2.2",
+        "CIS GCP 3.0 2.1",
+        "CIS GCP 3.0 2.2",
+        "prowler:iam_audit_logs_enabled",
+        "prowler:logging_sink_created",
     ),
 )
 def audit_trail_complete(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    yield from _azure_activity_log(inv)
+    for project in scanned_scopes(inv, ("gcp",)):
+        judged = _gcp.judge_project_logging(inv, project)
+        if judged is not None:
+            yield judged
     trails = list(of_providers(inv, AuditTrail, PROVIDERS))
     for scope in scanned_scopes(inv, PROVIDERS):
         mine = [t for t in trails if in_scope(t, scope)]
@@ -90,6 +126,56 @@ def audit_trail_complete(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             yield Result.failed(
                 ref, f"account {scope.account} has no complete audit trail: {detail}", **evidence
             )
+
+
+AZURE_CATEGORIES = ("Administrative", "Alert", "Policy", "Security")
+"""Activity-log categories a subscription diagnostic setting must export (CIS Azure)."""
+
+
+def _azure_activity_log(inv: Inventory) -> Iterator[Result]:
+    """Azure: the activity log is always on; it must be exported with the CIS categories."""
+    settings = list(of_providers(inv, AuditTrail, ("azure",)))
+    for scope in scanned_scopes(inv, ("azure",)):
+        mine = [t for t in settings if in_scope(t, scope)]
+        lacks = {
+            t.id: [c for c in AZURE_CATEGORIES if c.lower() not in _lowered(t.categories)]
+            + ([] if t.store_id else ["a destination"])
+            for t in mine
+        }
+        good = [t for t in mine if not lacks[t.id]]
+        evidence: dict[str, Any] = {
+            "required_categories": list(AZURE_CATEGORIES),
+            "settings": {
+                t.id: {"categories": list(t.categories), "store_id": t.store_id} for t in mine
+            },
+        }
+        ref = scope.account_ref()
+        where = f"subscription {scope.account}"
+        if good:
+            yield Result.passed(
+                ref,
+                f"{where} exports its activity log through {label(good[0])} with categories "
+                + ", ".join(AZURE_CATEGORIES),
+                complete_trails=[t.id for t in good],
+                **evidence,
+            )
+        elif unseen(inv, scope.provider, scope.account, GLOBAL, (AuditTrail.kind,)):
+            continue
+        elif not mine:
+            yield Result.failed(
+                ref, f"{where} has no diagnostic setting exporting its activity log", **evidence
+            )
+        else:
+            detail = "; ".join(f"{label(t)} lacks {', '.join(lacks[t.id])}" for t in mine)
+            yield Result.failed(
+                ref,
+                f"{where} exports no activity log with every required category: {detail}",
+                **evidence,
+            )
+
+
+def _lowered(items: tuple[str, ...]) -> set[str]:
+    return {i.lower() for i in items}
 
 
 @check(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from checks import _gcp
 from checks._common import bindings_of, is_running, label, not_reported, of_providers, short_id
 from checks._exposure import admin_exposed
 from scanner.inventory import (
@@ -18,7 +19,7 @@ from scanner.inventory import (
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
 
-PROVIDERS = ("aws",)
+PROVIDERS = ("aws", "azure", "gcp")
 
 
 def _running(inv: Inventory) -> Iterator[ComputeInstance]:
@@ -36,14 +37,31 @@ def _running(inv: Inventory) -> Iterator[ComputeInstance]:
         "A public address makes an instance reachable from every network on earth as soon "
         "as any rule admits it; workloads should sit behind load balancers, NAT or a bastion."
     ),
-    remediation=(
-        "Launch instances without public addresses behind a load balancer or NAT gateway; "
-        "turn off automatic assignment with `aws ec2 modify-subnet-attribute --subnet-id "
-        "subnet-... --no-map-public-ip-on-launch`."
-    ),
+    remediation={
+        "aws": (
+            "Launch instances without public addresses behind a load balancer or NAT gateway; "
+            "turn off automatic assignment with `aws ec2 modify-subnet-attribute --subnet-id "
+            "subnet-... --no-map-public-ip-on-launch`."
+        ),
+        "azure": (
+            "Detach the public IP from the VM's NIC (`az network nic ip-config update -g <rg> "
+            "--nic-name <nic> -n <ipconfig> --remove publicIpAddress`) and publish the workload "
+            "through a load balancer or Application Gateway; reach it for administration "
+            "through Azure Bastion."
+        ),
+        "gcp": (
+            "Remove the instance's external IP (`gcloud compute instances delete-access-config "
+            "<vm> --zone <zone> --access-config-name external-nat`), reach the internet "
+            "through Cloud NAT and administer through IAP TCP forwarding; enforce it with the "
+            "constraints/compute.vmExternalIpAccess organization policy."
+        ),
+    },
     references=(
+        "CIS GCP 2.0 4.9",
+        "CIS GCP 3.0 4.9",
         "prowler:ec2_instance_public_ip",
         "prowler:vpc_subnet_no_public_ip_by_default",
+        "prowler:compute_instance_public_ip",
     ),
 )
 def public_ip_attached(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
@@ -51,7 +69,11 @@ def public_ip_attached(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         if not vm.public_ips:
             yield Result.passed(vm, f"instance {label(vm)} has no public IP")
             continue
-        ports = admin_exposed(inv, vm, cfg.admin_ports)
+        ports = (
+            _gcp.instance_admin_ports(inv, vm, cfg.admin_ports)
+            if vm.provider == "gcp"
+            else admin_exposed(inv, vm, cfg.admin_ports)
+        )
         yield Result.failed(
             vm,
             f"instance {label(vm)} has public IP {', '.join(vm.public_ips)}"
@@ -64,7 +86,7 @@ def public_ip_attached(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             public_ips=list(vm.public_ips),
             admin_ports_open_to_world=ports,
         )
-    for subnet in of_providers(inv, Subnet, PROVIDERS):
+    for subnet in of_providers(inv, Subnet, ("aws",)):
         if subnet.auto_public_ip is None:
             yield not_reported(subnet, "automatic public IP assignment")
         elif subnet.auto_public_ip:
@@ -130,21 +152,71 @@ EC2 does not report UEFI secure boot; a value that is reported is judged anywher
         "boot), so boot-kits and tampered kernels that survive reinstallation can be detected "
         "by attestation; where the platform reports secure boot, it must be on as well."
     ),
-    remediation=(
-        "Launch from an AMI registered with `--boot-mode uefi --tpm-support v2.0` (on a "
-        "Nitro instance type) and migrate the workload; legacy-BIOS instances cannot be "
-        "switched in place."
-    ),
+    remediation={
+        "aws": (
+            "Launch from an AMI registered with `--boot-mode uefi --tpm-support v2.0` (on a "
+            "Nitro instance type) and migrate the workload; legacy-BIOS instances cannot be "
+            "switched in place."
+        ),
+        "azure": (
+            "Use Trusted Launch with secure boot and vTPM: for a Gen2 VM `az vm deallocate`, "
+            "then `az vm update -g <rg> -n <vm> --security-type TrustedLaunch "
+            "--enable-secure-boot true --enable-vtpm true` and start it; Gen1 VMs must be "
+            "converted to Gen2 or redeployed from a Trusted Launch image."
+        ),
+        "gcp": (
+            "Stop the instance and turn on every Shielded VM option: `gcloud compute instances "
+            "stop <vm> --zone <zone>`, `gcloud compute instances update <vm> --zone <zone> "
+            "--shielded-secure-boot --shielded-vtpm --shielded-integrity-monitoring`, then start "
+            "it (the boot image must support Shielded VM); enforce with "
+            "constraints/compute.requireShieldedVm."
+        ),
+    },
     references=(
         "CIS GCP 2.0 4.8",
+        "CIS GCP 3.0 4.8",
         "CIS Azure 2.1 7.9",
+        "CIS Azure 3.0 8.11",
         "prowler:compute_instance_shielded_vm_enabled",
         "prowler:vm_trusted_launch_enabled",
     ),
 )
 def boot_integrity(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     for vm in _running(inv):
-        yield _judge_boot(vm)
+        if vm.provider == "gcp":
+            yield _gcp.judge_shielded(vm)
+        else:
+            yield _judge_trusted_launch(vm) if vm.provider == "azure" else _judge_boot(vm)
+
+
+TRUSTED_SECURITY_TYPES = frozenset({"trustedlaunch", "confidentialvm"})
+
+
+def _judge_trusted_launch(vm: ComputeInstance) -> Result:
+    """Azure: Trusted Launch (or a confidential VM) with secure boot and vTPM both on."""
+    evidence: dict[str, Any] = {
+        "security_type": vm.security_type,
+        "secure_boot": vm.secure_boot,
+        "vtpm": vm.vtpm,
+    }
+    if vm.security_type is None:
+        return not_reported(vm, "security type")
+    lacks = []
+    if vm.security_type.lower() not in TRUSTED_SECURITY_TYPES:
+        lacks.append(f"is a {vm.security_type} VM, not Trusted Launch")
+    if vm.secure_boot is False:
+        lacks.append("has secure boot off")
+    if vm.vtpm is False:
+        lacks.append("has no vTPM")
+    if lacks:
+        return Result.failed(vm, f"VM {label(vm)} " + ", ".join(lacks), **evidence)
+    if vm.secure_boot is None:
+        return not_reported(vm, "secure boot")
+    if vm.vtpm is None:
+        return not_reported(vm, "vTPM")
+    return Result.passed(
+        vm, f"VM {label(vm)} is {vm.security_type} with secure boot and vTPM on", **evidence
+    )
 
 
 def _judge_boot(vm: ComputeInstance) -> Result:
@@ -189,19 +261,54 @@ def _judge_boot(vm: ComputeInstance) -> Result:
     severity=Severity.MEDIUM,
     controls=("CLD.9.5.2", "CLD.12.1.5"),
     providers=PROVIDERS,
-    needs=(RegionSettings,),
+    needs=(RegionSettings, ComputeInstance),
     rationale=(
         "The EC2 serial console gives a root shell path that bypasses network controls; it "
-        "should stay disabled except while someone is recovering an instance."
+        "should stay disabled except while someone is recovering an instance. Password "
+        "logins to Linux VMs can be guessed or sprayed; SSH keys cannot. On GCP, OS Login "
+        "ties SSH access to IAM identities, while project-wide metadata keys open every "
+        "instance to whoever holds one."
     ),
-    remediation=(
-        "Disable serial console access in every region: "
-        "`aws ec2 disable-serial-console-access --region <region>`."
+    remediation={
+        "aws": (
+            "Disable serial console access in every region: "
+            "`aws ec2 disable-serial-console-access --region <region>`."
+        ),
+        "azure": (
+            "Turn off password authentication on the Linux VM and use SSH keys (or Entra ID "
+            "login): `az vm update -g <rg> -n <vm> --set "
+            "osProfile.linuxConfiguration.disablePasswordAuthentication=true` after adding a "
+            "key with `az vm user update -g <rg> -n <vm> -u <user> --ssh-key-value <key>`."
+        ),
+        "gcp": (
+            "Turn on OS Login for the project (`gcloud compute project-info add-metadata "
+            "--metadata enable-oslogin=TRUE`), and on each instance block project-wide SSH keys "
+            "and close the serial port: `gcloud compute instances add-metadata <vm> --zone "
+            "<zone> --metadata block-project-ssh-keys=TRUE,serial-port-enable=FALSE` (remove "
+            "any instance-level enable-oslogin=FALSE)."
+        ),
+    },
+    references=(
+        "CIS GCP 2.0 4.3",
+        "CIS GCP 2.0 4.4",
+        "CIS GCP 2.0 4.5",
+        "CIS GCP 3.0 4.3",
+        "CIS GCP 3.0 4.4",
+        "CIS GCP 3.0 4.5",
+        "prowler:compute_instance_block_project_wide_ssh_keys_disabled",
+        "prowler:compute_project_os_login_enabled",
+        "prowler:compute_instance_serial_ports_in_use",
+        "prowler:vm_linux_enforce_ssh_authentication",
     ),
-    references=("CIS GCP 2.0 4.5", "prowler:compute_instance_serial_ports_in_use"),
 )
 def login_hardened(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
-    for settings in of_providers(inv, RegionSettings, PROVIDERS):
+    for vm in (v for v in inv.of(ComputeInstance) if v.provider == "gcp" and is_running(v)):
+        yield _gcp.judge_login(vm)
+    for vm in (v for v in inv.of(ComputeInstance) if v.provider == "azure" and is_running(v)):
+        result = _judge_linux_password(vm)
+        if result is not None:
+            yield result
+    for settings in of_providers(inv, RegionSettings, ("aws",)):
         where = f"{settings.account}/{settings.region}"
         if settings.serial_console_access is None:
             yield not_reported(settings, "serial console access status")
@@ -219,6 +326,23 @@ def login_hardened(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             )
 
 
+def _judge_linux_password(vm: ComputeInstance) -> Result | None:
+    """Azure: Linux VMs must not accept SSH password logins; Windows is not judged."""
+    if vm.os_type is None:
+        return not_reported(vm, "OS type")
+    if vm.os_type.lower() != "linux":
+        return None
+    if vm.login.password_auth is None:
+        return not_reported(vm, "password authentication setting")
+    if vm.login.password_auth:
+        return Result.failed(
+            vm, f"Linux VM {label(vm)} allows SSH password authentication", password_auth=True
+        )
+    return Result.passed(
+        vm, f"Linux VM {label(vm)} has password authentication disabled", password_auth=False
+    )
+
+
 @check(
     id="any.compute.identity_least_privilege",
     title="Instance identities do not hold administrator rights",
@@ -230,14 +354,34 @@ def login_hardened(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         "Anyone who runs code on the instance can use its identity; an administrator role on "
         "an instance turns any application compromise into a compromise of the account."
     ),
-    remediation=(
-        "Give the instance profile's role a policy that grants only the actions the workload "
-        "needs and detach AdministratorAccess: `aws iam detach-role-policy --role-name ... "
-        "--policy-arn arn:aws:iam::aws:policy/AdministratorAccess`."
-    ),
+    remediation={
+        "aws": (
+            "Give the instance profile's role a policy that grants only the actions the "
+            "workload needs and detach AdministratorAccess: `aws iam detach-role-policy "
+            "--role-name ... --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`."
+        ),
+        "azure": (
+            "Remove the Owner / User Access Administrator (or wildcard custom role) assignment "
+            "from the VM's managed identity and grant a role scoped to what the workload "
+            "uses: `az role assignment delete --assignee <principal-id> --role Owner "
+            "--scope /subscriptions/<sub>`, then `az role assignment create ...`."
+        ),
+        "gcp": (
+            "Run the instance as a dedicated service account with only the roles it needs and "
+            "no owner/editor/*Admin binding: `gcloud compute instances stop <vm>`, `gcloud "
+            "compute instances set-service-account <vm> --zone <zone> --service-account "
+            "<sa-email> --scopes cloud-platform`, then start it; never use the default compute "
+            "service account with the cloud-platform scope."
+        ),
+    },
     references=(
         "CIS AWS 3.0 1.18",
         "CIS AWS 4.0 1.18",
+        "CIS GCP 2.0 4.1",
+        "CIS GCP 2.0 4.2",
+        "CIS GCP 3.0 4.1",
+        "CIS GCP 3.0 4.2",
+        "prowler:compute_instance_default_service_account_in_use_with_full_api_access",
         "prowler:ec2_instance_profile_attached",
         "prowler:ec2_instance_internet_facing_with_instance_profile",
     ),
@@ -247,7 +391,14 @@ def identity_least_privilege(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
         if not vm.identity_ref:
             yield Result.passed(vm, f"instance {label(vm)} has no attached identity")
             continue
+        full_scope = _gcp.default_sa_full_scope(vm) if vm.provider == "gcp" else None
+        if full_scope is not None:
+            yield full_scope
+            continue
         principal = inv.get(vm.identity_ref, Principal)
+        if principal is None and vm.provider == "azure":
+            yield _judge_azure_identity(inv, vm)
+            continue
         if principal is None:
             yield Result.error(
                 vm,
@@ -288,6 +439,48 @@ def identity_least_privilege(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
             )
 
 
+def _judge_azure_identity(inv: Inventory, vm: ComputeInstance) -> Result:
+    """Azure: a managed identity with no role assignment listed holds no role here."""
+    assert vm.identity_ref is not None
+    held = vm.identity_ref
+    bindings = [b for b in inv.of(RoleBinding) if b.provider == "azure" and b.principal_id == held]
+    admin = [b for b in bindings if b.admin_equivalent]
+    unknown = [b for b in bindings if b.admin_equivalent is None]
+    evidence: dict[str, Any] = {"identity_ref": vm.identity_ref}
+    who = f"managed identity {vm.identity_ref}"
+    if admin:
+        return Result.failed(
+            vm,
+            f"VM {label(vm)} runs as {who}, which holds "
+            + ", ".join(f"{b.role_name or short_id(b.role)} at {b.scope}" for b in admin),
+            severity=Severity.CRITICAL if vm.public_ips else None,
+            admin_bindings=[b.id for b in admin],
+            public_ips=list(vm.public_ips),
+            **evidence,
+        )
+    if unknown:
+        return Result.error(
+            vm,
+            f"VM {label(vm)}: the role definition of {len(unknown)} assignment(s) of {who} "
+            "was not collected; cannot tell whether it is administrative",
+            unknown_bindings=[b.id for b in unknown],
+            **evidence,
+        )
+    return Result.passed(
+        vm,
+        f"VM {label(vm)} runs as {who}, which holds no administrator role",
+        bindings=[b.id for b in bindings],
+        **evidence,
+    )
+
+
+_FORWARDING_SETTING = {
+    "aws": "source/destination check off",
+    "azure": "NIC IP forwarding on",
+    "gcp": "canIpForward",
+}
+
+
 @check(
     id="any.compute.ip_forwarding_disabled",
     title="Instances do not forward IP traffic unless they are network appliances",
@@ -300,32 +493,56 @@ def identity_least_privilege(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
         "filtering and segmentation; only designated routers, NAT and firewall appliances "
         "should."
     ),
-    remediation=(
-        "Re-enable the source/destination check: `aws ec2 modify-instance-attribute "
-        "--instance-id i-... --source-dest-check`; tag real appliances "
-        "cldscan:appliance=true so they are exempt."
+    remediation={
+        "aws": (
+            "Re-enable the source/destination check: `aws ec2 modify-instance-attribute "
+            "--instance-id i-... --source-dest-check`; tag real appliances "
+            "cldscan:appliance=true so they are exempt."
+        ),
+        "azure": (
+            "Turn IP forwarding off on the VM's NICs: `az network nic update -g <rg> -n <nic> "
+            "--ip-forwarding false`; tag real network virtual appliances "
+            "cldscan:appliance=true so they are exempt."
+        ),
+        "gcp": (
+            "Export the instance (`gcloud compute instances export <vm> --zone <zone> "
+            "--destination vm.yaml`), set canIpForward: false and apply it with `gcloud compute "
+            "instances update-from-file <vm> --zone <zone> --source vm.yaml "
+            "--most-disruptive-allowed-action RESTART`; label real appliances "
+            "cldscan-appliance=true (labels cannot hold ':') so they are exempt; enforce with "
+            "constraints/compute.vmCanIpForward."
+        ),
+    },
+    references=(
+        "CIS GCP 2.0 4.6",
+        "CIS GCP 3.0 4.6",
+        "prowler:compute_instance_ip_forwarding_is_enabled",
     ),
-    references=("CIS GCP 2.0 4.6", "prowler:compute_instance_ip_forwarding_is_enabled"),
 )
 def ip_forwarding_disabled(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     for vm in _running(inv):
+        setting = _FORWARDING_SETTING.get(vm.provider, "IP forwarding")
+        marker = cfg.appliance_tag
+        if vm.provider == "gcp":
+            marker = _gcp.appliance_key(marker)
         if vm.ip_forwarding is None:
-            yield not_reported(vm, "IP forwarding (source/destination check)")
+            yield not_reported(vm, f"IP forwarding ({setting})")
         elif not vm.ip_forwarding:
             yield Result.passed(vm, f"instance {label(vm)} does not forward IP traffic")
-        elif vm.tags.get(cfg.appliance_tag, "").lower() == "true":
+        elif vm.tags.get(cfg.appliance_tag, "").lower() == "true" or (
+            vm.provider == "gcp" and _gcp.is_appliance(vm, cfg.appliance_tag)
+        ):
             yield Result.passed(
                 vm,
-                f"instance {label(vm)} forwards IP traffic and is tagged "
-                f"{cfg.appliance_tag}=true (exempt)",
+                f"instance {label(vm)} forwards IP traffic and is tagged {marker}=true (exempt)",
                 ip_forwarding=True,
                 exempt=True,
             )
         else:
             yield Result.failed(
                 vm,
-                f"instance {label(vm)} forwards IP traffic (source/destination check off) "
-                f"and is not tagged {cfg.appliance_tag}=true",
+                f"instance {label(vm)} forwards IP traffic ({setting}) "
+                f"and is not tagged {marker}=true",
                 ip_forwarding=True,
                 exempt=False,
             )

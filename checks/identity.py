@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from checks import _gcp
 from checks._common import (
     bindings_of,
     iso,
@@ -15,7 +16,7 @@ from checks._common import (
     scanned_scopes,
     short_id,
 )
-from scanner.inventory import Credential, Inventory, Principal, RoleBinding
+from scanner.inventory import Credential, Inventory, Principal, RoleBinding, RoleDefinition
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
 
@@ -184,25 +185,51 @@ def _judge_root(inv: Inventory, cfg: CheckConfig, root: Principal) -> Result:
     title="No user or group holds a standing administrator grant",
     severity=Severity.HIGH,
     controls=("CLD.12.1.5",),
-    providers=PROVIDERS,
-    needs=(RoleBinding,),
+    providers=(*PROVIDERS, "gcp", "azure"),
+    needs=(RoleBinding, RoleDefinition),
     rationale=(
         "Administrator rights attached to users or groups are always on; administrators "
         "should assume a role for the task at hand so that each use is deliberate and logged."
     ),
-    remediation=(
-        "Detach the administrator policy from the user or group (`aws iam "
-        "detach-user-policy` / `detach-group-policy --policy-arn ...`) and grant it through a "
-        "role that administrators assume with MFA, or through IAM Identity Center."
-    ),
+    remediation={
+        "aws": (
+            "Detach the administrator policy from the user or group (`aws iam "
+            "detach-user-policy` / `detach-group-policy --policy-arn ...`) and grant it through "
+            "a role that administrators assume with MFA, or through IAM Identity Center."
+        ),
+        "azure": (
+            "Remove the permanent Owner / User Access Administrator assignment (`az role "
+            "assignment delete --assignee <principal-id> --role Owner --scope "
+            "/subscriptions/<sub>`) and make it eligible through Privileged Identity "
+            "Management instead; replace custom roles granting `*` with roles listing the "
+            "actions needed (`az role definition update` / `delete`)."
+        ),
+        "gcp": (
+            "Replace owner/editor and *Admin grants with predefined roles for the task: "
+            "`gcloud projects remove-iam-policy-binding <p> --member <member> --role "
+            "roles/editor`; give people time-bound elevation (Privileged Access Manager or an "
+            "IAM condition with an expiry) and service accounts only the roles they use."
+        ),
+    },
     references=(
         "CIS AWS 3.0 1.16",
         "CIS AWS 4.0 1.16",
+        "CIS GCP 2.0 1.5",
+        "CIS GCP 3.0 1.5",
         "prowler:iam_aws_attached_policy_no_administrative_privileges",
         "prowler:iam_customer_attached_policy_no_administrative_privileges",
+        "prowler:iam_sa_no_administrative_privileges",
+        "CIS Azure 2.1 1.23",
+        "prowler:iam_subscription_roles_owner_custom_not_created",
     ),
 )
 def standing_admin(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    yield from _azure_assignments(inv)
+    yield from _azure_custom_roles(inv)
+    for grant in of_providers(inv, RoleBinding, ("gcp",)):
+        judged = _gcp.judge_binding(grant)
+        if judged is not None:
+            yield judged
     for binding in of_providers(inv, RoleBinding, PROVIDERS):
         if binding.principal_type not in ("user", "group"):
             continue
@@ -225,34 +252,111 @@ def standing_admin(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             )
 
 
+_AZURE_HUMAN_TYPES = frozenset({"user", "foreign_group"})
+"""Azure principals judged: users, and groups of another tenant. A tenant's own groups may
+hold Owner (membership is managed and can be made eligible with PIM for Groups)."""
+_AZURE_WIDE_SCOPES = frozenset({"subscription", "management_group"})
+
+
+def _azure_assignments(inv: Inventory) -> Iterator[Result]:
+    """Azure: Owner / User Access Administrator (or a wildcard custom role) held by a user at
+    subscription scope or above is a standing administrator grant."""
+    for binding in of_providers(inv, RoleBinding, ("azure",)):
+        if binding.principal_type not in _AZURE_HUMAN_TYPES:
+            continue
+        role = binding.role_name or short_id(binding.role)
+        who = f"{binding.principal_type.replace('_', ' ')} {binding.principal_id}"
+        evidence: dict[str, Any] = {
+            "principal_id": binding.principal_id,
+            "role": binding.role,
+            "role_name": binding.role_name,
+            "scope": binding.scope,
+            "scope_level": binding.scope_level,
+        }
+        if binding.admin_equivalent is None:
+            yield not_reported(binding, "the role definition of the assignment")
+        elif binding.admin_equivalent and binding.scope_level in _AZURE_WIDE_SCOPES:
+            yield Result.failed(
+                binding,
+                f"{who} holds {role} permanently at {binding.scope_level} scope",
+                **evidence,
+            )
+        else:
+            yield Result.passed(
+                binding,
+                f"{who}: {role} at {binding.scope_level or 'unknown'} scope is not a "
+                "subscription-wide administrator grant",
+                **evidence,
+            )
+
+
+def _azure_custom_roles(inv: Inventory) -> Iterator[Result]:
+    """Azure: custom roles allowing every action (``*``) are owner roles in disguise (CIS)."""
+    for role in of_providers(inv, RoleDefinition, ("azure",)):
+        if role.custom is None:
+            yield not_reported(role, "whether the role is custom")
+            continue
+        if not role.custom:
+            continue
+        evidence: dict[str, Any] = {
+            "permissions": list(role.permissions),
+            "assignable_scopes": list(role.assignable_scopes),
+        }
+        if "*" in role.permissions:
+            yield Result.failed(
+                role,
+                f"custom role {label(role)} allows every action (*), like Owner",
+                **evidence,
+            )
+        else:
+            yield Result.passed(
+                role, f"custom role {label(role)} does not allow every action", **evidence
+            )
+
+
 @check(
     id="any.credential.old_or_unused",
     title="Credentials are rotated and removed when unused",
     severity=Severity.MEDIUM,
     controls=("CLD.12.1.5",),
-    providers=PROVIDERS,
+    providers=(*PROVIDERS, "gcp"),
     needs=(Credential,),
     rationale=(
         "Long-lived keys leak through laptops, repositories and logs; an old key has had "
         "more time to leak, and an unused credential is attack surface nobody will miss."
     ),
-    remediation=(
-        "Rotate access keys older than the limit (`aws iam create-access-key`, switch the "
-        "application, `aws iam delete-access-key`) and deactivate or delete credentials not "
-        "used within the unused limit (`aws iam update-access-key --status Inactive`, "
-        "`aws iam delete-login-profile`)."
-    ),
+    remediation={
+        "aws": (
+            "Rotate access keys older than the limit (`aws iam create-access-key`, switch the "
+            "application, `aws iam delete-access-key`) and deactivate or delete credentials not "
+            "used within the unused limit (`aws iam update-access-key --status Inactive`, "
+            "`aws iam delete-login-profile`)."
+        ),
+        "gcp": (
+            "Replace user-managed service-account keys with attached service accounts, "
+            "workload identity federation or impersonation, then delete them: `gcloud iam "
+            "service-accounts keys delete <key-id> --iam-account <sa-email>`; block new keys "
+            "with constraints/iam.disableServiceAccountKeyCreation."
+        ),
+    },
     references=(
         "CIS AWS 3.0 1.12",
         "CIS AWS 3.0 1.14",
         "CIS AWS 4.0 1.12",
         "CIS AWS 4.0 1.14",
+        "CIS GCP 2.0 1.4",
+        "CIS GCP 2.0 1.7",
+        "CIS GCP 3.0 1.4",
+        "CIS GCP 3.0 1.7",
+        "prowler:iam_sa_no_user_managed_keys",
+        "prowler:iam_sa_user_managed_key_rotate_90_days",
         "prowler:iam_rotate_access_key_90_days",
         "prowler:iam_user_accesskey_unused",
         "prowler:iam_user_console_access_unused",
     ),
 )
 def old_or_unused(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    yield from _gcp.sa_keys(inv, cfg)
     for cred in of_providers(inv, Credential, PROVIDERS):
         if cred.credential_kind not in _CHECKED_KINDS or cred.active is False:
             continue
