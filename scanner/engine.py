@@ -16,7 +16,7 @@ import structlog
 from scanner.controls import CONTROLS
 from scanner.inventory import GLOBAL, Gap, Inventory, ResourceRef, ScanScope
 from scanner.registry import Check, CheckConfig
-from scanner.results import Finding, Result, Severity, Status, finding_id
+from scanner.results import Finding, Result, Severity, Status, Suppression, finding_id
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +30,8 @@ class ControlSummary:
     errors: int
     checks: tuple[str, ...]
     manual: tuple[str, ...]
+    suppressed: int = 0
+    """Suppressed FAILs: shown and counted here, but not in ``failed`` nor the verdict."""
 
     @property
     def verdict(self) -> str:
@@ -51,8 +53,9 @@ class ControlSummary:
     @property
     def coverage(self) -> float:
         """Share of this control's results that were evaluated (not ERROR)."""
-        total = self.passed + self.failed + self.errors
-        return (self.passed + self.failed) / total if total else 0.0
+        evaluated = self.passed + self.failed + self.suppressed
+        total = evaluated + self.errors
+        return evaluated / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class ScanReport:
     scopes: tuple[ScanScope, ...]
     gaps: tuple[Gap, ...]
     tool_version: str = ""
+    expired_suppressions: tuple[Suppression, ...] = ()
+    """Suppression entries past their expiry date: they no longer applied."""
+    unused_suppressions: tuple[Suppression, ...] = ()
+    """Suppression entries that matched no FAIL finding."""
     _summary: list[ControlSummary] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -88,10 +95,11 @@ def _summarise(findings: Sequence[Finding], checks: Sequence[Check]) -> list[Con
                 control_id=control.id,
                 title=control.title,
                 passed=sum(f.status is Status.PASS for f in mine),
-                failed=sum(f.status is Status.FAIL for f in mine),
+                failed=sum(f.failing for f in mine),
                 errors=sum(f.status is Status.ERROR for f in mine),
                 checks=tuple(c.id for c in checks if control.id in c.controls),
                 manual=control.manual,
+                suppressed=sum(f.status is Status.FAIL and f.suppressed for f in mine),
             )
         )
     return summaries

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -75,6 +76,25 @@ class Result:
         return cls(Status.ERROR, _ref(resource), message, _frozen(evidence))
 
 
+class Lifecycle(StrEnum):
+    """Where a failing finding stands against the previous run (``--state-dir``)."""
+
+    NEW = "new"
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An accepted finding: the suppressions-file entry that matched it."""
+
+    reason: str
+    owner: str
+    expires: date | None
+    entry: str
+    """The entry's ``id``, or ``<file name>:<line>`` when it has none."""
+
+
 def finding_id(check_id: str, resource_id: str) -> str:
     """Stable across scans: the same check on the same resource gives the same id."""
     digest = hashlib.sha256(f"{check_id}\x00{resource_id}".encode()).hexdigest()
@@ -96,7 +116,17 @@ class Finding:
     evidence: Mapping[str, Any]
     remediation: str
     references: tuple[str, ...] = ()
+    lifecycle: Lifecycle | None = None
+    """None without state, and for PASS findings that were not failing before."""
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    suppression: Suppression | None = None
 
     @property
     def failing(self) -> bool:
-        return self.status is Status.FAIL
+        """A FAIL that counts: suppressed FAILs do not fail a scan or a control."""
+        return self.status is Status.FAIL and self.suppression is None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None

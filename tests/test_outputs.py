@@ -145,7 +145,7 @@ def test_sample_report_has_every_status(report: ScanReport) -> None:
 def test_json_document(report: ScanReport) -> None:
     doc = json.loads(_text(report, "json"))
     assert doc["schema"] == "cldscan.findings"
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert doc["tool"]["name"] == "cldscan"
     datetime.fromisoformat(doc["generated_at"])
     assert doc["scopes"][0]["account"] == ACCOUNT

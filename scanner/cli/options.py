@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from scanner.delivery.cli_options import DELIVERY_OPTIONS, pop_delivery
+from scanner.delivery.config import Delivery
 from scanner.outputs import FORMATS
+
+if TYPE_CHECKING:
+    from scanner.suppressions import Suppressions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +34,11 @@ class OutputOptions:
     admin_ports: tuple[int, ...]
     key_max_age_days: int
     unused_days: int
+    state_dir: Path | None = None
+    state_name: str | None = None
+    changes_only: bool = False
+    suppressions: Suppressions | None = None
+    delivery: Delivery = Delivery()  # noqa: RUF009 - frozen, immutable default
 
 
 def stack(func: F, options: Sequence[Callable[[F], F]]) -> F:
@@ -107,12 +117,40 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="A credential unused this long is stale.",
         ),
+        click.option(
+            "--state-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            envvar="CLDSCAN_STATE_DIR",
+            help="Keep state between runs here: findings say new, open or resolved "
+            "[env CLDSCAN_STATE_DIR].",
+        ),
+        click.option(
+            "--state-name",
+            metavar="NAME",
+            help="Name of the state in --state-dir [default: provider and accounts].",
+        ),
+        click.option(
+            "--changes-only",
+            is_flag=True,
+            help="Write only new and resolved findings (needs --state-dir); the exit "
+            "status still follows the whole scan.",
+        ),
+        click.option(
+            "--suppressions",
+            "suppressions_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Accepted findings (YAML, or TOML by .toml suffix): marked suppressed, "
+            "they do not fail the scan.",
+        ),
+        *DELIVERY_OPTIONS,
     ]
 
     def wrapper(**kwargs: Any) -> Any:
+        output = kwargs.pop("output")
         out = OutputOptions(
             fmt=_lower(kwargs.pop("fmt")),
-            output=kwargs.pop("output"),
+            output=output,
             check_ids=tuple(kwargs.pop("check_ids")),
             controls=tuple(c.upper() for c in kwargs.pop("controls")),
             severity=_lower(kwargs.pop("severity")),
@@ -121,12 +159,38 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
             admin_ports=tuple(kwargs.pop("admin_ports")),
             key_max_age_days=kwargs.pop("key_max_age_days"),
             unused_days=kwargs.pop("unused_days"),
+            **_state_options(kwargs),
+            delivery=pop_delivery(kwargs, output),
         )
         return func(out=out, **kwargs)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return stack(wrapper, options)
+
+
+def _state_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """State and suppression options, checked before anything is collected."""
+    state_dir, name = kwargs.pop("state_dir"), kwargs.pop("state_name")
+    changes_only, path = kwargs.pop("changes_only"), kwargs.pop("suppressions_file")
+    if (changes_only or name) and state_dir is None:
+        flag = "--changes-only" if changes_only else "--state-name"
+        raise click.UsageError(f"{flag} needs --state-dir (or CLDSCAN_STATE_DIR)")
+    suppressions = None
+    if path is not None:
+        from scanner.suppressions import load
+
+        suppressions = load(path)
+    if name is not None:
+        from scanner.state import check_name
+
+        check_name(name)
+    return {
+        "state_dir": state_dir,
+        "state_name": name,
+        "changes_only": changes_only,
+        "suppressions": suppressions,
+    }
 
 
 def _lower(value: str | None) -> str | None:

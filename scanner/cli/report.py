@@ -54,30 +54,41 @@ def select_checks(out: OutputOptions, provider: str | None = None) -> list[Check
     return chosen
 
 
-def write_output(path: Path | None, emit: Callable[[TextIO], None]) -> None:
-    """To stdout, or atomically to ``path``: a failed run leaves an old file intact."""
+def write_output(
+    path: Path | None, emit: Callable[[TextIO], None], *, compress: bool = False
+) -> None:
+    """To stdout, or atomically to ``path``: a failed run leaves an old file intact.
+    ``compress`` gzips either."""
     if path is None:
         try:
-            emit(sys.stdout)
-            sys.stdout.flush()
+            if compress:
+                from scanner.delivery.files import write_stream
+
+                write_stream(sys.stdout.buffer, emit, compress=True)
+                sys.stdout.buffer.flush()
+            else:
+                emit(sys.stdout)
+                sys.stdout.flush()
         except BrokenPipeError:
             # The reader stopped (``| head``): the verdict and exit status still stand.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
-    import tempfile
+    from scanner.delivery.files import write_atomic
 
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            emit(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, emit, compress=compress)
+
+
+def output_path(out: OutputOptions, report: ScanReport, fmt: str) -> Path | None:
+    """``--output``, or a new per-run file in ``--output-dir``, or None for stdout."""
+    from datetime import UTC, datetime
+
+    from scanner.delivery.files import extension, run_path, run_stem, wants_gzip
+
+    if out.delivery.output_dir is None:
+        return out.output
+    stem = run_stem(((s.provider, s.account) for s in report.scopes), datetime.now(UTC))
+    ext = extension(fmt, compress=wants_gzip(None, out.delivery.gzip))
+    return run_path(out.delivery.output_dir, stem, ext)
 
 
 def exit_status(report: ScanReport, fail_on: str) -> ExitCode:
@@ -95,14 +106,10 @@ def exit_status(report: ScanReport, fail_on: str) -> ExitCode:
 def evaluate_and_report(
     inv: Inventory, checks: Sequence[Check], out: OutputOptions, started: float
 ) -> int:
-    """Evaluate, write the chosen format, log a summary; return the exit status."""
-    import dataclasses
-    from collections import Counter
-
-    import structlog
-
+    """Evaluate, annotate (suppressions, state), write the chosen format, log a
+    summary; return the exit status."""
+    from scanner.annotate import annotated
     from scanner.engine import evaluate
-    from scanner.outputs import renderer
     from scanner.registry import CheckConfig
     from scanner.results import Severity
 
@@ -111,22 +118,54 @@ def evaluate_and_report(
         credential_max_age_days=out.key_max_age_days,
         credential_unused_days=out.unused_days,
     )
-    report = evaluate(
-        inv, checks, cfg, min_severity=Severity(out.severity) if out.severity else None
-    )
-    shown = report
+    min_severity = Severity(out.severity) if out.severity else None
+    report = evaluate(inv, checks, cfg, min_severity=min_severity)
+    with annotated(
+        report,
+        inv,
+        suppressions=out.suppressions,
+        state_dir=out.state_dir,
+        state_name=out.state_name,
+        min_severity=min_severity,
+    ) as (report, commit):
+        return _write_report(report, out, started, commit)
+
+
+def _write_report(
+    report: ScanReport, out: OutputOptions, started: float, commit: Callable[[], None]
+) -> int:
+    """Write the chosen format, then commit the state; log a summary; the exit status."""
+    import dataclasses
+    from collections import Counter
+
+    import structlog
+
+    from scanner.annotate import changes
+    from scanner.outputs import renderer
+
+    shown = changes(report) if out.changes_only else report
     if out.statuses:
         shown = dataclasses.replace(
-            report,
-            findings=tuple(f for f in report.findings if f.status.value in out.statuses),
+            shown,
+            findings=tuple(f for f in shown.findings if f.status.value in out.statuses),
             _summary=list(report.control_summaries()),
         )
-    to_terminal = out.output is None and sys.stdout.isatty()
+    to_terminal = out.output is None and out.delivery.output_dir is None and sys.stdout.isatty()
     fmt = out.fmt or ("table" if to_terminal else "json")
     render = renderer(fmt)
-    write_output(out.output, lambda stream: render(shown, stream))
+    path = output_path(out, report, fmt)
+    from scanner.delivery.files import wants_gzip
+
+    write_output(
+        path, lambda stream: render(shown, stream), compress=wants_gzip(path, out.delivery.gzip)
+    )
+    commit()
+    if out.delivery.output_dir is not None:
+        click.echo(f"cldscan: wrote {path}", err=True)
 
     counts = Counter(f.status.value for f in report.findings)
+    suppressed = sum(f.suppressed for f in report.findings)
+    lifecycles = Counter(f.lifecycle.value for f in report.findings if f.lifecycle)
     code = exit_status(report, out.fail_on)
     structlog.get_logger(__name__).info(
         "scan_finished",
@@ -134,6 +173,9 @@ def evaluate_and_report(
         passed=counts["PASS"],
         failed=counts["FAIL"],
         errors=counts["ERROR"],
+        suppressed=suppressed,
+        new=lifecycles["new"],
+        resolved=lifecycles["resolved"],
         gaps=len(report.gaps),
         checks=len(report.checks),
         duration_s=round(time.monotonic() - started, 3),
@@ -141,9 +183,22 @@ def evaluate_and_report(
     )
     if fmt == "table":
         click.echo(
-            f"cldscan: {len(report.findings)} findings: {counts['FAIL']} FAIL, "
+            f"cldscan: {len(report.findings)} findings: {counts['FAIL']} FAIL"
+            + (f" ({suppressed} suppressed)" if suppressed else "")
+            + ", "
             f"{counts['ERROR']} ERROR, {counts['PASS']} PASS; {len(report.gaps)} gaps",
             err=True,
+        )
+    if out.delivery.sinks:
+        from scanner.delivery.run import deliver_report
+
+        return deliver_report(
+            shown,
+            out.delivery,
+            file=path,
+            file_format=fmt,
+            compressed=wants_gzip(path, out.delivery.gzip),
+            scan_code=int(code),
         )
     return int(code)
 

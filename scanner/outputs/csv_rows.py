@@ -26,6 +26,13 @@ COLUMNS = (
     "evidence",
     "remediation",
     "references",
+    "lifecycle",
+    "first_seen",
+    "last_seen",
+    "suppressed",
+    "suppression_reason",
+    "suppression_owner",
+    "suppression_expires",
 )
 
 
@@ -34,6 +41,7 @@ def render(report: ScanReport, stream: TextIO) -> None:
     writer.writerow(COLUMNS)
     for f in report.findings:
         r = f.resource
+        mark = f.suppression
         writer.writerow(
             (
                 f.finding_id,
@@ -52,5 +60,12 @@ def render(report: ScanReport, stream: TextIO) -> None:
                 json.dumps(jsonable(f.evidence), sort_keys=True, ensure_ascii=False),
                 f.remediation,
                 " ".join(f.references),
+                f.lifecycle.value if f.lifecycle else "",
+                f.first_seen.isoformat() if f.first_seen else "",
+                f.last_seen.isoformat() if f.last_seen else "",
+                "true" if mark else "false",
+                mark.reason if mark else "",
+                mark.owner if mark else "",
+                mark.expires.isoformat() if mark and mark.expires else "",
             )
         )

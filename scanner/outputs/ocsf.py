@@ -3,7 +3,8 @@
 Mapping (documented in docs/formats.md): the finding is the event; its check is the
 compliance control, its CLD controls the requirements of the ISO/IEC 27017 standard;
 PASS/FAIL map to compliance status Pass/Fail, ERROR (not evaluated) to Other with the
-status "Not evaluated". The event's own status is New: cldscan keeps no state yet.
+status "Not evaluated". The event's own status is the finding's workflow state: New,
+Open (99 Other) or Resolved with ``--state-dir``, Suppressed when a suppression matched.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from scanner import __version__
 from scanner.controls import FRAMEWORK
 from scanner.engine import ScanReport
 from scanner.inventory import ScanScope
-from scanner.outputs.records import jsonable
-from scanner.results import Finding, Severity, Status
+from scanner.outputs.records import jsonable, suppression_record
+from scanner.results import Finding, Lifecycle, Severity, Status
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003
@@ -42,6 +43,23 @@ _CLOUD = {
     "azure": ("Azure", 99, "Azure Subscription"),
     "gcp": ("GCP", 99, "GCP Project"),
 }
+
+
+def event_status(finding: Finding) -> tuple[int, str, str | None]:
+    """The event's ``status_id``, ``status`` and ``status_detail``."""
+    mark = finding.suppression
+    if mark is not None:
+        until = f" until {mark.expires.isoformat()}" if mark.expires else ""
+        return 3, "Suppressed", f"{mark.reason} (owner {mark.owner}{until}; {mark.entry})"
+    if finding.lifecycle is Lifecycle.RESOLVED:
+        return 4, "Resolved", None
+    if finding.lifecycle is Lifecycle.OPEN:
+        return 99, "Open", "Reported by an earlier run and still failing."
+    return 1, "New", None
+
+
+def _ms(stamp: datetime | None) -> int | None:
+    return int(stamp.timestamp() * 1000) if stamp else None
 
 
 def _partition(resource_id: str) -> str | None:
@@ -70,6 +88,7 @@ def event(
     severity_id, severity = SEVERITY_IDS[finding.severity]
     compliance_id, compliance_status = COMPLIANCE_STATUS[finding.status]
     account = _account(r.provider, r.account, scope)
+    status_id, status, status_detail = event_status(finding)
     resource: dict[str, Any] = {
         "uid": r.id,
         "type": r.kind,
@@ -99,8 +118,8 @@ def event(
         "time": time_ms,
         "severity_id": severity_id,
         "severity": severity,
-        "status_id": 1,
-        "status": "New",
+        "status_id": status_id,
+        "status": status,
         "message": finding.message,
         "metadata": {
             "version": OCSF_VERSION,
@@ -132,6 +151,15 @@ def event(
         },
         "unmapped": {"evidence": jsonable(finding.evidence)},
     }
+    if status_detail:
+        out["status_detail"] = status_detail
+    if finding.lifecycle is not None:
+        out["unmapped"]["lifecycle"] = finding.lifecycle.value
+    if finding.first_seen and finding.last_seen:
+        out["finding_info"]["first_seen_time"] = _ms(finding.first_seen)
+        out["finding_info"]["last_seen_time"] = _ms(finding.last_seen)
+    if finding.suppression is not None:
+        out["unmapped"]["suppression"] = suppression_record(finding.suppression)
     if finding.remediation:
         out["remediation"] = {"desc": finding.remediation, "references": list(finding.references)}
     return out

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from scanner.engine import ControlSummary
-from scanner.results import Finding
+from scanner.results import Finding, Suppression
 
 
 def jsonable(value: Any) -> Any:
@@ -56,6 +56,24 @@ def finding_record(finding: Finding) -> dict[str, Any]:
         "evidence": jsonable(finding.evidence),
         "remediation": finding.remediation,
         "references": list(finding.references),
+        "lifecycle": finding.lifecycle.value if finding.lifecycle else None,
+        "first_seen": _stamp(finding.first_seen),
+        "last_seen": _stamp(finding.last_seen),
+        "suppressed": finding.suppressed,
+        "suppression": suppression_record(finding.suppression) if finding.suppression else None,
+    }
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def suppression_record(mark: Suppression) -> dict[str, Any]:
+    return {
+        "reason": mark.reason,
+        "owner": mark.owner,
+        "expires": mark.expires.isoformat() if mark.expires else None,
+        "entry": mark.entry,
     }
 
 
@@ -68,6 +86,7 @@ def control_record(summary: ControlSummary) -> dict[str, Any]:
         "passed": summary.passed,
         "failed": summary.failed,
         "errors": summary.errors,
+        "suppressed": summary.suppressed,
         "coverage": round(summary.coverage, 4),
         "checks": list(summary.checks),
         "manual": list(summary.manual),

@@ -14,16 +14,31 @@ from typing import TextIO
 import click
 
 from scanner.engine import ScanReport
-from scanner.results import Finding, Status
+from scanner.results import Finding, Lifecycle, Status
 
-_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2}
+_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 3}
+_SUPPRESSED_ORDER = 2
 _STATUS_COLOUR = {Status.FAIL: "red", Status.ERROR: "yellow", Status.PASS: "green"}
 _VERDICT_COLOUR = {"fail": "red", "incomplete": "yellow", "pass": "green"}
 _RESOURCE_WIDTH = 48
 
 
 def sort_key(f: Finding) -> tuple[int, int, str, str]:
-    return (_STATUS_ORDER[f.status], -f.severity.rank, f.check_id, f.resource.id)
+    """Worst first: FAIL, ERROR, suppressed FAIL, PASS; then by severity."""
+    rank = _SUPPRESSED_ORDER if f.suppressed else _STATUS_ORDER[f.status]
+    return (rank, -f.severity.rank, f.check_id, f.resource.id)
+
+
+def _status(f: Finding) -> str:
+    return f"{f.status.value} (suppressed)" if f.suppressed else f.status.value
+
+
+def _lifecycle(f: Finding) -> str:
+    if f.lifecycle is None:
+        return ""
+    if f.lifecycle is Lifecycle.OPEN and f.first_seen:
+        return f"open since {f.first_seen.date().isoformat()}"
+    return f.lifecycle.value
 
 
 def _cut(text: str, width: int) -> str:
@@ -85,25 +100,35 @@ def render(report: ScanReport, stream: TextIO) -> None:
     findings = sorted(report.findings, key=sort_key)
     if findings:
         resource_width = _RESOURCE_WIDTH if table.width else 10_000
+        tracked = any(f.lifecycle for f in findings)
         rows = [
             (
-                f.status.value,
+                _status(f),
                 f.severity.value,
                 f.check_id,
                 _cut(f.resource.name or f.resource.id, resource_width),
                 f.resource.region,
+                *((_lifecycle(f),) if tracked else ()),
                 f.message,
             )
             for f in findings
         ]
-        colours = [(_STATUS_COLOUR[f.status], None, None, None, None, None) for f in findings]
-        table.rows(("STATUS", "SEVERITY", "CHECK", "RESOURCE", "REGION", "MESSAGE"), rows, colours)
+        header: tuple[str, ...] = ("STATUS", "SEVERITY", "CHECK", "RESOURCE", "REGION")
+        header += ("LIFECYCLE", "MESSAGE") if tracked else ("MESSAGE",)
+        colours = [
+            ("magenta" if f.suppressed else _STATUS_COLOUR[f.status],) + (None,) * (len(header) - 1)
+            for f in findings
+        ]
+        table.rows(header, rows, colours)
     else:
         stream.write("No findings.\n")
     stream.write("\n")
     summaries = report.control_summaries()
+    suppressed = any(s.suppressed for s in summaries)
     table.rows(
-        ("CONTROL", "VERDICT", "PASS", "FAIL", "ERROR", "COVERAGE", "TITLE"),
+        ("CONTROL", "VERDICT", "PASS", "FAIL", "ERROR")
+        + (("SUPPRESSED",) if suppressed else ())
+        + ("COVERAGE", "TITLE"),
         [
             (
                 s.control_id,
@@ -111,13 +136,21 @@ def render(report: ScanReport, stream: TextIO) -> None:
                 str(s.passed),
                 str(s.failed),
                 str(s.errors),
-                f"{s.coverage:.0%}" if s.passed + s.failed + s.errors else "-",
+                *((str(s.suppressed),) if suppressed else ()),
+                f"{s.coverage:.0%}" if s.passed + s.failed + s.suppressed + s.errors else "-",
                 s.title,
             )
             for s in summaries
         ],
-        [(None, _VERDICT_COLOUR.get(s.verdict), None, None, None, None, None) for s in summaries],
+        [
+            (None, _VERDICT_COLOUR.get(s.verdict)) + (None,) * (6 if suppressed else 5)
+            for s in summaries
+        ],
     )
+    if report.expired_suppressions:
+        stream.write("\nExpired suppressions (no longer applied):\n")
+        for mark in report.expired_suppressions:
+            stream.write(f"  {mark.entry}  expired {mark.expires}  owner {mark.owner}\n")
     stream.write("\nNot evaluated by cldscan (manual parts of the controls):\n")
     for s in summaries:
         for part in s.manual:
