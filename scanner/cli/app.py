@@ -22,6 +22,7 @@ from scanner.cli.runner import (
     CldscanGroup,
     exit_with,
 )
+from scanner.cli.schedule import schedule_command
 from scanner.demo_parts import DEMO_PROVIDERS
 from scanner.errors import ConfigurationError
 
@@ -64,6 +65,8 @@ def collect() -> None:
 for _provider in PROVIDERS:
     scan.add_command(scan_command(_provider))
     collect.add_command(collect_command(_provider))
+
+cli.add_command(schedule_command)
 
 
 @cli.command("evaluate", epilog=EXIT_CODES_EPILOG)
