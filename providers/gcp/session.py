@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import google.auth
@@ -170,5 +171,29 @@ class GcpSession:
             query["pageToken"] = token
 
 
+def _naive_utc_now() -> datetime:
+    """google-auth compares expiries as naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def keep_on_endpoint(credentials: Credentials) -> None:
+    """Stop google-auth's background regional-access-boundary lookup, which otherwise
+    calls iamcredentials.googleapis.com directly, around the endpoint override.
+
+    Sets the documented no-op boundary ("0x0") through the hook gcloud uses, when the
+    installed google-auth has it.
+    """
+    hook = getattr(credentials, "_set_regional_access_boundary", None)
+    if callable(hook):
+        hook({"encodedLocations": "0x0", "expiry": _naive_utc_now() + timedelta(days=3650)})
+
+
 def open_session(options: GcpOptions) -> GcpSession:
-    return GcpSession(load_credentials(options), options, api_endpoint(options))
+    credentials = load_credentials(options)
+    endpoint = api_endpoint(options)
+    if endpoint:
+        keep_on_endpoint(credentials)
+        source = getattr(credentials, "_source_credentials", None)
+        if isinstance(source, Credentials):
+            keep_on_endpoint(source)
+    return GcpSession(credentials, options, endpoint)
