@@ -9,6 +9,7 @@ too), and ``delivery_finished`` says how many events arrived and where the file 
 from __future__ import annotations
 
 import gzip
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ def deliver(
             "sink": result.sink,
             "delivered": result.delivered,
             "not_delivered": result.failed,
-            "file": str(file) if file else None,
+            "file": os.path.abspath(file) if file else None,
         }
         if result.ok:
             log.info("delivery_finished", **fields)
