@@ -7,6 +7,7 @@ XSS probes inert, and everything readable with scripts off.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -32,7 +33,7 @@ from scanner.inventory import (
 from scanner.outputs import html as html_format
 from scanner.outputs import json_doc
 from scanner.registry import Check, CheckConfig
-from scanner.results import Result, Severity, Status
+from scanner.results import Finding, Result, Severity, Status
 from tests.browser import chromium, console_errors
 
 if TYPE_CHECKING:
@@ -269,9 +270,22 @@ def test_control_counts_equal_the_json_document(report: ScanReport, page: Path) 
 
 def test_incomplete_banner_names_scopes_and_gaps(page: Path) -> None:
     text = page.read_text("utf-8")
-    assert "Incomplete: 1 scopes not evaluated" in text
+    assert "Incomplete: 1 scope not evaluated" in text
+    assert "aws 123456789012 eu-west-1. 1 finding ERROR" in text
     assert "ec2:DescribeSecurityGroups" in text
     assert "access_denied" in text
+
+
+def test_status_filter_does_not_hide_incompleteness(report: ScanReport) -> None:
+    """``--status FAIL`` hides the ERROR findings; the summaries still count them."""
+    shown = dataclasses.replace(
+        report,
+        findings=tuple(f for f in report.findings if f.status is Status.FAIL),
+        _summary=list(report.control_summaries()),
+    )
+    text = html_format.document(shown, now=NOW)
+    assert "Incomplete: 1 scope not evaluated" in text
+    assert "✓ Complete" not in text
 
 
 def test_complete_report_says_so() -> None:
@@ -317,6 +331,48 @@ def test_cli_writes_html(tmp_path: Path) -> None:
     assert result.exit_code == 3, result.output
     assert result.stdout == ""
     assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+def _finding_has(name: str) -> bool:
+    return name in {f.name for f in dataclasses.fields(Finding)}
+
+
+@pytest.mark.skipif(
+    not (_finding_has("suppression") and _finding_has("lifecycle")),
+    reason="Finding has no suppression / lifecycle fields yet",
+)
+def test_suppressed_and_lifecycle_fields_are_shown(report: ScanReport) -> None:
+    from scanner import results
+
+    mark = results.Suppression(  # type: ignore[attr-defined]
+        reason="accepted <b>risk</b>", owner="sec-team", expires=None, entry="s.yaml:3"
+    )
+    lifecycle = results.Lifecycle  # type: ignore[attr-defined]
+    first = datetime(2025, 12, 1, tzinfo=UTC)
+    target = next(f for f in report.findings if f.resource.name == "bastion-critical")
+    findings = tuple(
+        dataclasses.replace(f, suppression=mark, lifecycle=lifecycle.OPEN, first_seen=first)
+        if f is target
+        else dataclasses.replace(f, lifecycle=lifecycle.NEW, first_seen=NOW)
+        if f.status is Status.FAIL
+        else f
+        for f in report.findings
+    )
+    marked = dataclasses.replace(report, findings=findings, _summary=[])
+    text = html_format.document(marked, now=NOW)
+    assert "Suppressed failures (1)" in text
+    assert "accepted &lt;b&gt;risk&lt;/b&gt;" in text and "<b>risk" not in text
+    assert '<span class="badge sup">suppressed</span>' in text
+    assert '<th scope="col">Lifecycle</th>' in text
+    assert "since 2025-12-01T00:00:00+00:00" in text
+    fails = sum(f.status is Status.FAIL for f in findings)
+    assert f'<dd id="total-fail">{fails - 1}</dd>' in text
+    assert '<dd id="total-suppressed">1</dd>' in text
+    assert f"{fails - 1} failing findings by severity" in text
+    counts = _parse(text).counts
+    for cid, c in _json_controls(marked).items():
+        assert int(counts[cid]["failed"]) == c["failed"], cid
+        assert int(counts[cid].get("suppressed", "0")) == c.get("suppressed", 0), cid
 
 
 # --- in headless chromium ----------------------------------------------------------------

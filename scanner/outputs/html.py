@@ -53,14 +53,23 @@ def e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _breakable(ident: str) -> str:
     """An escaped dotted identifier that may wrap after its dots and underscores."""
     return e(ident).replace(".", ".<wbr>").replace("_", "_<wbr>")
 
 
 def _plain(value: Any) -> str:
+    """One line of text for a record value; a flat mapping reads ``key: value; ...``."""
     data = jsonable(value)
-    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict) and not any(isinstance(v, dict | list) for v in data.values()):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in data.items() if v not in (None, ""))
+    return json.dumps(data, ensure_ascii=False)
 
 
 def accepted(f: Finding) -> bool:
@@ -86,9 +95,12 @@ def _header(report: ScanReport, now: datetime) -> str:
     if report.tool_version and report.tool_version != __version__:
         version += f" (inventory collected by {e(report.tool_version)})"
     providers = sorted({s.provider for s in report.scopes})
-    if report.complete:
+    # The control summaries count every finding even when --status hid some of them.
+    incomplete = not report.complete or any(c.errors for c in report.control_summaries())
+    if not incomplete:
         note = (
-            f"<p>{len(report.gaps)} collection gaps affected none of the evaluated checks.</p>"
+            f"<p>{plural(len(report.gaps), 'collection gap')} affected none of the evaluated "
+            "checks.</p>"
             if report.gaps
             else ""
         )
@@ -97,19 +109,27 @@ def _header(report: ScanReport, now: datetime) -> str:
             f"evaluated check saw every scope.</span>{note}</div>"
         )
     else:
-        unseen = _scopes_not_evaluated(report.findings)
+        unseen = _scopes_not_evaluated(report.findings) or {
+            (g.provider, g.account, g.region) for g in report.gaps
+        }
+        where = ", ".join(" ".join(scope) for scope in sorted(unseen))
+        errors = (
+            f"{plural(counts[Status.ERROR], 'finding')} ERROR (not evaluated): "
+            if counts[Status.ERROR]
+            else "Findings were not evaluated there: "
+        )
         banner = (
             '<div class="banner incomplete" id="completeness" role="status">'
-            f"<span>⚠ Incomplete: {len(unseen)} scopes not evaluated</span>"
-            f"<p>{counts[Status.ERROR]} findings are ERROR (not evaluated): a PASS cannot be "
-            'claimed there. See <a href="#gaps">collection gaps</a>.</p></div>'
+            f"<span>⚠ Incomplete: {plural(len(unseen), 'scope')} not evaluated</span>"
+            f"<p>{e(where)}. {errors}a PASS cannot be claimed there. "
+            'See <a href="#gaps">collection gaps</a>.</p></div>'
         )
     expired = getattr(report, "expired_suppressions", ())
     if expired:
         items = "".join(f"<li>{e(_plain(x))}</li>" for x in expired)
         banner += (
             '<div class="banner incomplete" id="expired"><span>⚠ '
-            f"{len(expired)} suppressions have expired and no longer apply</span>"
+            f"{plural(len(expired), 'suppression')} expired: no longer applied</span>"
             f"<ul>{items}</ul></div>"
         )
     numbers = [
@@ -248,10 +268,7 @@ def _accepted(findings: Sequence[Finding], providers: int) -> str:
 
 def _suppression_note(rec: Mapping[str, Any]) -> str:
     entry = rec.get("suppression")
-    if not isinstance(entry, Mapping):
-        return ""
-    parts = [f"{k}: {_plain(v)}" for k, v in entry.items() if v not in (None, "")]
-    return f" <em>(suppressed: {e('; '.join(parts))})</em>"
+    return f" <em>(suppressed: {e(_plain(entry))})</em>" if entry else ""
 
 
 def _count(field: str, label: str, value: object) -> str:
@@ -276,7 +293,7 @@ def _control_card(summary: ControlSummary, findings: Sequence[Finding], provider
     counts += [
         _count(key, key.replace("_", " ").capitalize(), _plain(value))
         for key, value in rec.items()
-        if key not in _CONTROL_KEYS
+        if key not in _CONTROL_KEYS and value
     ]
     objective = f"<p>{e(control.objective)}</p>" if control else ""
     automated = (
@@ -340,7 +357,7 @@ def _details(rec: Mapping[str, Any]) -> str:
     items += [
         (key.replace("_", " ").capitalize(), e(_plain(value)))
         for key, value in rec.items()
-        if key not in _RECORD_KEYS
+        if key not in _RECORD_KEYS and value
     ]
     body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in items)
     return f"<details><summary>details</summary><dl>{body}</dl></details>"

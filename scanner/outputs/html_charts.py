@@ -76,7 +76,11 @@ def control_bars(summaries: Sequence[ControlSummary]) -> str:
                 f"{count} {label}</title></rect>"
             )
             x += w
-        text = f"{s.passed} pass · {s.failed} fail · {s.errors} not evaluated"
+        text = (
+            f"{s.passed} pass · {s.failed} fail · {s.errors} not evaluated"
+            if total
+            else "no results: no check ran"
+        )
         out.append(
             f'<text x="{_LABEL_W + _BAR_W + 8}" y="{y + 16}" font-size="12" '
             f'font-family="sans-serif">{escape(text)}</text>'
