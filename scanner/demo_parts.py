@@ -9,5 +9,7 @@ from __future__ import annotations
 
 DEMO_PARTS: dict[str, str] = {
     "aws": "scanner.demo:aws_demo",
+    "azure": "fixtures.azure.demo:azure_demo",
+    "gcp": "fixtures.gcp.demo:gcp_demo",
 }
 DEMO_PROVIDERS: tuple[str, ...] = tuple(DEMO_PARTS)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from providers.gcp.cli import GCP_OPTIONS, gcp_collector
 from scanner.cli.options import OutputOptions, output_options, stack
 from scanner.cli.report import Collector, collect_with_progress, evaluate_and_report, select_checks
 from scanner.cli.runner import COLLECT_EXIT_CODES_EPILOG, EXIT_CODES_EPILOG, exit_with
@@ -21,6 +22,7 @@ from scanner.errors import ConfigurationError, ExitCode
 
 if TYPE_CHECKING:
     from providers.aws.options import AwsOptions
+    from providers.azure.options import AzureOptions
     from providers.base import Progress
     from scanner.inventory import Inventory
 
@@ -119,12 +121,116 @@ AWS_OPTIONS: list[Callable[[Any], Any]] = [
     ),
 ]
 
+
+def azure_collector(
+    *,
+    tenant: str | None,
+    subscriptions: tuple[str, ...],
+    cloud: str,
+    max_workers: int,
+    connect_timeout: float,
+    read_timeout: float,
+    max_retries: int,
+) -> Collector:
+    from providers.azure.options import AzureOptions
+
+    return azure_options_collector(
+        AzureOptions(
+            tenant=tenant,
+            subscriptions=tuple(dict.fromkeys(s.lower() for s in subscriptions)),
+            cloud=cloud,
+            max_workers=max_workers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_retries=max_retries,
+        )
+    )
+
+
+def azure_options_collector(options: AzureOptions) -> Collector:
+    """A collector for the Azure subscriptions in scope under ``options``."""
+
+    def collect(progress: Progress) -> Inventory:
+        from providers.azure import collect as azure_collect
+
+        return azure_collect(options, progress)
+
+    return collect
+
+
+AZURE_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--tenant",
+        help="Entra ID tenant to authenticate in [default: the credential's own, "
+        "e.g. AZURE_TENANT_ID].",
+    ),
+    click.option(
+        "--subscription",
+        "subscriptions",
+        multiple=True,
+        metavar="ID",
+        help="Subscription to scan (repeatable) [default: every subscription the identity "
+        "can see].",
+    ),
+    click.option(
+        "--cloud",
+        type=click.Choice(["public", "china", "usgov"]),
+        default="public",
+        show_default=True,
+        help="National cloud (CLDSCAN_AZURE_ARM_ENDPOINT and AZURE_AUTHORITY_HOST override "
+        "its endpoints).",
+    ),
+    click.option(
+        "--max-workers",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Concurrent API calls.",
+    ),
+    click.option(
+        "--connect-timeout",
+        type=click.FloatRange(0, min_open=True),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait for a connection to Azure Resource Manager.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(0, min_open=True),
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait for a response once connected.",
+    ),
+    click.option(
+        "--max-retries",
+        type=click.IntRange(min=0),
+        default=3,
+        show_default=True,
+        metavar="N",
+        help="Retries per API call after the first attempt (throttling honours Retry-After).",
+    ),
+]
+
 PROVIDERS: list[ProviderCommand] = [
     ProviderCommand(
         name="aws",
         help="Amazon Web Services: one account (yours, or an assumed role's).",
         options=AWS_OPTIONS,
         make_collector=aws_collector,
+    ),
+    ProviderCommand(
+        name="azure",
+        help="Microsoft Azure: every subscription the identity can see, or those named.",
+        options=AZURE_OPTIONS,
+        make_collector=azure_collector,
+    ),
+    ProviderCommand(
+        name="gcp",
+        help="Google Cloud: every project the credentials can find, or those named.",
+        options=GCP_OPTIONS,
+        make_collector=gcp_collector,
     ),
 ]
 

@@ -1,0 +1,1 @@
+"""Pure functions from Azure SDK models (or ARM JSON) to inventory entities."""

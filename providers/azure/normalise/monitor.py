@@ -1,0 +1,159 @@
+"""Activity-log diagnostic settings, activity-log alerts and Defender for Cloud plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from providers.azure.normalise.common import PROVIDER, base, enum_str, get, lid
+from scanner import events
+from scanner.inventory import GLOBAL, AlertRule, AuditTrail, SecurityService
+
+ACTIVITY_LOG_CATEGORIES = (
+    "Administrative",
+    "Security",
+    "ServiceHealth",
+    "Alert",
+    "Recommendation",
+    "Policy",
+    "Autoscale",
+    "ResourceHealth",
+)
+_CANONICAL = {c.lower(): c for c in ACTIVITY_LOG_CATEGORIES}
+
+OPERATION_CLASSES: tuple[tuple[str, str], ...] = (
+    ("microsoft.authorization/policyassignments/", events.POLICY_ASSIGNMENT_CHANGE),
+    ("microsoft.network/networksecuritygroups/", events.NSG_CHANGE),
+    ("microsoft.security/securitysolutions/", events.SECURITY_SOLUTION_CHANGE),
+    ("microsoft.network/publicipaddresses/", events.PUBLIC_IP_CHANGE),
+    ("microsoft.sql/servers/firewallrules/", events.FIREWALL_RULE_CHANGE),
+    ("microsoft.authorization/roleassignments/", events.IAM_POLICY_CHANGE),
+)
+"""operationName prefix → event class; the operation must end in /write or /delete."""
+RECEIVER_FIELDS = (
+    "email_receivers",
+    "sms_receivers",
+    "webhook_receivers",
+    "itsm_receivers",
+    "azure_app_push_receivers",
+    "automation_runbook_receivers",
+    "voice_receivers",
+    "logic_app_receivers",
+    "azure_function_receivers",
+    "arm_role_receivers",
+    "event_hub_receivers",
+)
+
+
+def diagnostic_setting(setting: Mapping[str, Any], sub: str) -> AuditTrail:
+    """A subscription diagnostic setting as raw ARM JSON (the SDK lacks the operation)."""
+    props = setting.get("properties") or {}
+    enabled: list[str] = []
+    for entry in props.get("logs") or ():
+        if not entry.get("enabled"):
+            continue
+        group = str(entry.get("categoryGroup") or "").lower()
+        if group in ("alllogs", "audit"):
+            enabled.extend(ACTIVITY_LOG_CATEGORIES)
+        elif entry.get("category"):
+            category = str(entry["category"])
+            enabled.append(_CANONICAL.get(category.lower(), category))
+    categories = tuple(dict.fromkeys(enabled))
+    store = (
+        props.get("storageAccountId")
+        or props.get("workspaceId")
+        or props.get("eventHubAuthorizationRuleId")
+    )
+    return AuditTrail(
+        **base(setting, sub, global_scope=True),
+        all_regions=True,
+        org_wide=False,
+        logging=bool(categories),
+        mgmt_read=None,
+        mgmt_write="Administrative" in categories,
+        data_events=None,
+        store_id=lid(store),
+        validated=None,
+        encrypted_cmk=None,
+        categories=categories,
+    )
+
+
+def _leaves(conditions: Iterable[Any]) -> Iterable[tuple[str, str]]:
+    for cond in conditions or ():
+        if get(cond, "field") and get(cond, "equals") is not None:
+            yield str(get(cond, "field")), str(get(cond, "equals"))
+        for value in get(cond, "contains_any") or ():
+            if get(cond, "field"):
+                yield str(get(cond, "field")), str(value)
+        yield from _leaves(get(cond, "any_of") or ())
+
+
+def _expr(conditions: Iterable[Any]) -> str:
+    parts = []
+    for cond in conditions or ():
+        if get(cond, "any_of"):
+            inner = " || ".join(f"{f}={v}" for f, v in _leaves(get(cond, "any_of")))
+            parts.append(f"({inner})")
+        elif get(cond, "field"):
+            parts.extend(f"{f}={v}" for f, v in _leaves([cond]))
+    return " && ".join(parts)
+
+
+def event_classes(conditions: Iterable[Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    for field, value in _leaves(conditions):
+        name, text = field.lower(), value.lower()
+        if name == "category" and text == "servicehealth":
+            found.append(events.PROVIDER_HEALTH)
+        if name != "operationname" or not text.endswith(("/write", "/delete")):
+            continue
+        found.extend(cls for prefix, cls in OPERATION_CLASSES if text.startswith(prefix))
+    return tuple(dict.fromkeys(found))
+
+
+def has_receiver(group: Any) -> bool:
+    return any(get(group, f) for f in RECEIVER_FIELDS)
+
+
+def action_group_ok(group: Any) -> bool:
+    """An action group that notifies someone: enabled with at least one receiver."""
+    return bool(get(group, "enabled")) and has_receiver(group)
+
+
+def activity_log_alert(alert: Any, sub: str, groups: Mapping[str, Any] | None) -> AlertRule:
+    """An activity-log alert; ``groups`` (lowercased id → action group) ``None`` if unread."""
+    conditions = list(get(alert, "condition", "all_of") or ())
+    targets = tuple(
+        lid(get(a, "action_group_id")) for a in get(alert, "actions", "action_groups") or ()
+    )
+    verified: bool | None = None
+    if groups is not None:
+        verified = any(t in groups and action_group_ok(groups[t]) for t in targets)
+    return AlertRule(
+        **base(alert, sub, global_scope=True),
+        event_classes=event_classes(conditions),
+        match_expr=_expr(conditions),
+        source_id=f"/subscriptions/{sub}",
+        enabled=get(alert, "enabled"),
+        targets=targets,
+        target_verified=verified,
+    )
+
+
+def defender_pricings(pricings: Iterable[Any], sub: str) -> SecurityService:
+    """One threat-detection service per subscription; features = plan → tier."""
+    features = {
+        str(get(p, "name")): enum_str(get(p, "pricing_tier")) for p in pricings if get(p, "name")
+    }
+    return SecurityService(
+        id=f"/subscriptions/{sub}/providers/microsoft.security/pricings",
+        provider=PROVIDER,
+        account=sub,
+        region=GLOBAL,
+        name="Microsoft Defender for Cloud",
+        service_kind="threat_detection",
+        enabled=any(t.lower() == "standard" for t in features.values()),
+        all_resources=all(t.lower() == "standard" for t in features.values()) if features else None,
+        features=features,
+    )

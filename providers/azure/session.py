@@ -1,0 +1,176 @@
+"""Endpoints, the credential and the SDK clients of one Azure scan."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
+
+from providers.azure.errors import classify
+from providers.azure.options import CLOUDS, AzureOptions
+from scanner.errors import ConfigurationError, one_line
+
+log = structlog.get_logger(__name__)
+
+ARM_ENDPOINT_ENV = "CLDSCAN_AZURE_ARM_ENDPOINT"
+AUTHORITY_ENV = "AZURE_AUTHORITY_HOST"
+ARM_ENDPOINTS = {
+    "public": "https://management.azure.com",
+    "china": "https://management.chinacloudapi.cn",
+    "usgov": "https://management.usgovcloudapi.net",
+}
+AUTHORITIES = {
+    "public": AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+    "china": AzureAuthorityHosts.AZURE_CHINA,
+    "usgov": AzureAuthorityHosts.AZURE_GOVERNMENT,
+}
+MICROSOFT_LOGIN_HOSTS = frozenset(urlsplit(f"https://{h}").hostname for h in AUTHORITIES.values())
+LOGIN_HINT = (
+    "no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+    "AZURE_CLIENT_SECRET for a service principal, run on a managed identity, or log in "
+    "with `az login`"
+)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    arm: str
+    """Resource Manager base URL, no trailing slash."""
+    authority: str
+    """Login host URL (https://login.microsoftonline.com or AZURE_AUTHORITY_HOST)."""
+
+    @property
+    def scope(self) -> str:
+        return f"{self.arm}/.default"
+
+
+def endpoints(cloud: str) -> Endpoints:
+    """The cloud's endpoints, overridden by CLDSCAN_AZURE_ARM_ENDPOINT / AZURE_AUTHORITY_HOST."""
+    if cloud not in CLOUDS:
+        raise ConfigurationError(f"unknown Azure cloud {cloud!r} (use one of {', '.join(CLOUDS)})")
+    arm = os.environ.get(ARM_ENDPOINT_ENV) or ARM_ENDPOINTS[cloud]
+    authority = os.environ.get(AUTHORITY_ENV) or AUTHORITIES[cloud]
+    if "://" not in authority:
+        authority = f"https://{authority}"
+    if urlsplit(arm).scheme != "https":
+        raise ConfigurationError(f"{ARM_ENDPOINT_ENV} must be an https:// URL, got {arm!r}")
+    return Endpoints(arm.rstrip("/"), authority.rstrip("/"))
+
+
+class _TenantCredential:
+    """Asks the wrapped credential for tokens of one tenant (``--tenant``)."""
+
+    def __init__(self, inner: TokenCredential, tenant: str) -> None:
+        self._inner, self._tenant = inner, tenant
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        kwargs.setdefault("tenant_id", self._tenant)
+        return self._inner.get_token(*scopes, **kwargs)
+
+
+def credential(options: AzureOptions, ends: Endpoints) -> TokenCredential:
+    """DefaultAzureCredential for the cloud's login host, checked with one token request."""
+    custom_host = urlsplit(ends.authority).hostname not in MICROSOFT_LOGIN_HOSTS
+    cred: TokenCredential = DefaultAzureCredential(
+        authority=ends.authority,
+        # Microsoft's instance discovery does not know private/sovereign-stack hosts.
+        disable_instance_discovery=custom_host,
+        additionally_allowed_tenants=["*"] if options.tenant else None,
+        exclude_interactive_browser_credential=True,
+    )
+    if options.tenant:
+        cred = _TenantCredential(cred, options.tenant)
+    chained = logging.getLogger("azure.identity")
+    level = chained.level
+    # The chain logs every unavailable credential as a multi-line warning; our one line
+    # below says what to do instead.
+    chained.setLevel(logging.ERROR)
+    try:
+        cred.get_token(ends.scope)
+    except ClientAuthenticationError as exc:
+        log.debug("azure_credential_failed", error=one_line(str(exc), 500))
+        raise ConfigurationError(LOGIN_HINT) from None
+    finally:
+        chained.setLevel(level)
+    return cred
+
+
+@dataclass(frozen=True)
+class AzureSession:
+    """A credential plus the transport settings every client of the scan shares."""
+
+    credential: TokenCredential
+    endpoints: Endpoints
+    options: AzureOptions
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.endpoints.arm,
+            "credential_scopes": [self.endpoints.scope],
+            "retry_total": self.options.max_retries,
+            "retry_backoff_factor": 0.5,
+            "connection_timeout": self.options.connect_timeout,
+            "read_timeout": self.options.read_timeout,
+        }
+
+    def client(self, cls: type[Any], subscription: str | None = None) -> Any:
+        if subscription is None:
+            return cls(self.credential, **self.client_kwargs())
+        return cls(self.credential, subscription, **self.client_kwargs())
+
+
+def open_session(options: AzureOptions) -> AzureSession:
+    ends = endpoints(options.cloud)
+    log.info("azure_endpoints", arm=ends.arm, authority=ends.authority)
+    return AzureSession(credential(options, ends), ends, options)
+
+
+@dataclass(frozen=True)
+class SubscriptionRef:
+    id: str
+    name: str
+
+
+def resolve_subscriptions(session: AzureSession) -> list[SubscriptionRef]:
+    """The subscriptions to scan: the ones asked for, else every one the identity sees.
+
+    A subscription asked for that the identity cannot see is a configuration error; if
+    the list itself is denied, the ones asked for are scanned as given.
+    """
+    from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+    wanted = [s.strip().lower() for s in session.options.subscriptions if s.strip()]
+    try:
+        visible = {
+            str(s.subscription_id).lower(): SubscriptionRef(
+                str(s.subscription_id).lower(), s.display_name or str(s.subscription_id)
+            )
+            for s in session.client(SubscriptionClient).subscriptions.list()
+        }
+    except HttpResponseError as exc:
+        if not wanted:
+            reason, detail = classify(exc)
+            raise ConfigurationError(
+                f"cannot list the subscriptions this identity can see ({reason.value}: "
+                f"{detail}); name them with --subscription"
+            ) from None
+        log.warning("azure_subscriptions_unlisted", detail=classify(exc)[1])
+        return [SubscriptionRef(s, s) for s in dict.fromkeys(wanted)]
+    if not wanted:
+        if not visible:
+            raise ConfigurationError("this Azure identity can see no subscription")
+        return sorted(visible.values(), key=lambda s: s.id)
+    missing = [s for s in wanted if s not in visible]
+    if missing:
+        raise ConfigurationError(
+            f"subscription {', '.join(missing)} is not visible to this identity "
+            f"(visible: {', '.join(sorted(visible)) or 'none'})"
+        )
+    return [visible[s] for s in dict.fromkeys(wanted)]
