@@ -32,9 +32,14 @@ class Cert:
     cert: Path
     key: Path
 
-    def server_context(self) -> ssl.SSLContext:
+    def server_context(self, client_ca: Cert | None = None) -> ssl.SSLContext:
+        """Serve this certificate; with ``client_ca``, demand a client certificate
+        signed by it."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.cert, self.key)
+        if client_ca is not None:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(client_ca.cert)
         return ctx
 
 
@@ -180,6 +185,8 @@ class Syslog:
     port: int = 0
     frames: list[bytes] = field(default_factory=list)
     connections: int = 0
+    peers: list[dict[str, Any]] = field(default_factory=list)
+    """Client certificates seen (mutual TLS)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def messages(self) -> list[dict[str, Any]]:
@@ -214,7 +221,7 @@ def read_frames(stream: Any) -> Iterator[bytes]:
 
 
 @contextmanager
-def syslog_server(*, cert: Cert | None = None) -> Iterator[Syslog]:
+def syslog_server(*, cert: Cert | None = None, client_ca: Cert | None = None) -> Iterator[Syslog]:
     state = Syslog()
 
     class Handler(socketserver.StreamRequestHandler):
@@ -232,7 +239,10 @@ def syslog_server(*, cert: Cert | None = None) -> Iterator[Syslog]:
         def get_request(self) -> tuple[socket.socket, Any]:
             sock, addr = super().get_request()
             if cert is not None:
-                sock = cert.server_context().wrap_socket(sock, server_side=True)
+                sock = cert.server_context(client_ca).wrap_socket(sock, server_side=True)
+                peer = sock.getpeercert()
+                if peer:
+                    state.peers.append(dict(peer))
             return sock, addr
 
     server = Server(("127.0.0.1", 0), Handler)

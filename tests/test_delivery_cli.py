@@ -242,3 +242,26 @@ def test_bad_delivery_options_are_one_line_usage_errors(
     assert fragment in lines[0]
     assert result.stdout == ""
     assert not (Path.cwd() / "f").exists()
+
+
+def test_suppression_and_lifecycle_fields_travel_with_the_events(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    rules = tmp_path / "s.yaml"
+    rules.write_text("- {check: test.out.world_ssh, reason: accepted risk, owner: sec}\n")
+    common = ("evaluate", str(snapshot), *ONLY_TEST, "--suppressions", str(rules))
+    state = ("--state-dir", str(tmp_path / "state"))
+    with hec_server() as hec, syslog_server() as rx:
+        result = run(
+            *common, *state, "-f", "ocsf", "-o", str(tmp_path / "f"), "--hec-url", hec.url,
+            "--syslog", f"tcp://127.0.0.1:{rx.port}",
+        )  # fmt: skip
+    assert result.exit_code == ExitCode.INCOMPLETE, result.stderr  # the FAIL is suppressed
+    suppressed = [e["event"] for e in hec.events if e["event"]["status"] == "Suppressed"]
+    assert suppressed and all(e["unmapped"]["suppression"] for e in suppressed)
+    by_id = {m["params"]["finding_id"]: m for m in rx.messages()}
+    for event in suppressed:
+        msg = by_id[event["finding_info"]["uid"]]
+        assert msg["params"]["suppressed"] == "true" and int(msg["pri"]) % 8 == 5
+    assert len(by_id) == len(hec.events) == 4
+    assert {m["params"].get("lifecycle") for m in by_id.values()} >= {"new"}

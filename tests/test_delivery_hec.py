@@ -170,3 +170,21 @@ def test_a_path_in_the_url_is_kept() -> None:
             HecClient(sink(hec.url + "/services/collector")), events(1), 1, cfg(), name="hec"
         )
     assert got.ok and hec.paths == ["/services/collector"]
+
+
+def test_hec_sink_checks_url_token_and_ca(tmp_path: Path) -> None:
+    from scanner.delivery.config import hec_sink
+    from scanner.errors import ConfigurationError
+
+    env = {"CLDSCAN_HEC_TOKEN": TOKEN}
+    made = hec_sink("https://h:8088", token_env=None, index="", sourcetype="s", ca_file=None,
+                    environ=env)  # fmt: skip
+    assert made.token == TOKEN and made.index is None and TOKEN not in repr(made)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("nope")
+    with pytest.raises(ConfigurationError, match="cannot use the TLS files"):
+        hec_sink("https://h", token_env=None, index=None, sourcetype="s", ca_file=junk,
+                 environ=env)  # fmt: skip
+    with pytest.raises(ConfigurationError, match="only applies to an https"):
+        hec_sink("http://h", token_env=None, index=None, sourcetype="s", ca_file=junk,
+                 environ=env)  # fmt: skip

@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from scanner.delivery.config import Delivery, Retry, SyslogSink, syslog_sink
 from scanner.delivery.run import deliver_to
 from scanner.delivery.syslog import SyslogClient, frame, message
+from scanner.errors import ConfigurationError
 from tests.delivery_listeners import free_port, make_cert, parse, syslog_server
 
 FAST = Retry(attempts=3, base_s=0.001, cap_s=0.01)
@@ -65,6 +68,11 @@ def test_severity_mapping_and_long_check_ids() -> None:
     assert pri(ocsf(1, status="PASS")) == 8 + 6
     assert pri(ocsf(1, status="ERROR")) == 8 + 5
     assert pri(native(1, "FAIL")) == 8 + 5
+    suppressed = json.loads(ocsf(1, severity="Critical"))
+    suppressed["unmapped"] = {"lifecycle": "open", "suppression": {"reason": "accepted"}}
+    parsed = parse(message(json.dumps(suppressed), facility=1, hostname="h", procid="1", now=now))
+    assert int(parsed["pri"]) == 8 + 5
+    assert parsed["params"]["lifecycle"] == "open" and parsed["params"]["suppressed"] == "true"
     long_id = "any.network.default_constructs_restricted"
     parsed = parse(message(ocsf(1, check=long_id), facility=1, hostname="h", procid="1", now=now))
     assert parsed["msgid"] == "finding" and parsed["params"]["check"] == long_id
@@ -122,3 +130,27 @@ def test_receiver_back_after_an_outage_gets_everything() -> None:
         up = SyslogSink("tcp", "127.0.0.1", port)
         got = deliver_to(Reconnecting(up), [ocsf(i) for i in range(3)], 3, CFG, name="syslog")
     assert got.ok and len(rx.frames) == 3
+
+
+def test_mutual_tls_client_certificate(tmp_path: Path) -> None:
+    server, client = make_cert(tmp_path, "localhost"), make_cert(tmp_path, "scanner")
+    with syslog_server(cert=server, client_ca=client) as rx:
+        sink = syslog_sink(
+            f"tls://localhost:{rx.port}",
+            ca_file=server.cert,
+            client_cert=client.cert,
+            client_key=client.key,
+        )
+        got = deliver_to(SyslogClient(sink), [ocsf(1)], 1, CFG, name="syslog")
+    assert got.ok and len(rx.frames) == 1
+    assert rx.peers and "scanner" in str(rx.peers[0]["subject"])
+
+
+def test_unusable_tls_files_are_usage_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    for kwargs in ({"ca_file": junk}, {"ca_file": None, "client_cert": junk}):
+        with pytest.raises(ConfigurationError, match="cannot use the TLS files"):
+            syslog_sink("tls://localhost:6514", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="only apply to a tls://"):
+        syslog_sink("tcp://localhost:514", ca_file=None, client_cert=junk)

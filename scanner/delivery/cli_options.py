@@ -69,6 +69,14 @@ DELIVERY_OPTIONS: list[Callable[[Any], Any]] = [
     ),
     click.option("--syslog-ca", type=_FILE, help="CA bundle (PEM) to verify a tls:// receiver."),
     click.option(
+        "--syslog-cert",
+        type=_FILE,
+        help="Client certificate (PEM) for a tls:// receiver that authenticates clients.",
+    ),
+    click.option(
+        "--syslog-key", type=_FILE, help="Private key (PEM) of --syslog-cert, if not in it."
+    ),
+    click.option(
         "--syslog-facility",
         type=click.Choice(tuple(FACILITIES), case_sensitive=False),
         default="local0",
@@ -98,6 +106,8 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
     hec_ca: Path | None = kwargs.pop("hec_ca")
     syslog_url: str | None = kwargs.pop("syslog_url")
     syslog_ca: Path | None = kwargs.pop("syslog_ca")
+    syslog_cert: Path | None = kwargs.pop("syslog_cert")
+    syslog_key: Path | None = kwargs.pop("syslog_key")
     facility = str(kwargs.pop("syslog_facility")).lower()
     attempts: int = kwargs.pop("delivery_attempts")
 
@@ -107,8 +117,8 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
         raise ConfigurationError(
             "--hec-token-env/--hec-index/--hec-sourcetype/--hec-ca need --hec-url"
         )
-    if syslog_url is None and syslog_ca:
-        raise ConfigurationError("--syslog-ca needs --syslog")
+    if syslog_url is None and (syslog_ca or syslog_cert or syslog_key):
+        raise ConfigurationError("--syslog-ca/--syslog-cert/--syslog-key need --syslog")
     hec = (
         hec_sink(
             hec_url,
@@ -120,7 +130,17 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
         if hec_url
         else None
     )
-    syslog = syslog_sink(syslog_url, ca_file=syslog_ca, facility=facility) if syslog_url else None
+    syslog = (
+        syslog_sink(
+            syslog_url,
+            ca_file=syslog_ca,
+            facility=facility,
+            client_cert=syslog_cert,
+            client_key=syslog_key,
+        )
+        if syslog_url
+        else None
+    )
     if (hec or syslog) and output is None and output_dir is None:
         raise ConfigurationError(
             "--hec-url and --syslog need --output FILE or --output-dir DIR: "

@@ -7,6 +7,7 @@ one-line usage error rather than a wasted scan.
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,10 @@ class SyslogSink:
     ca_file: Path | None = None
     facility: int = FACILITIES["local0"]
     timeout_s: float = 30.0
+    client_cert: Path | None = None
+    """PEM certificate (chain) for receivers that authenticate clients (mutual TLS)."""
+    client_key: Path | None = None
+    """Its private key, when not in ``client_cert``."""
 
     def __str__(self) -> str:
         return f"syslog {self.scheme}://{_host_port(self.host, self.port)}"
@@ -78,6 +83,20 @@ class Delivery:
     @property
     def sinks(self) -> tuple[HecSink | SyslogSink, ...]:
         return tuple(s for s in (self.hec, self.syslog) if s is not None)
+
+
+def tls_context(
+    ca_file: Path | None, cert: Path | None = None, key: Path | None = None
+) -> ssl.SSLContext:
+    """A verifying client context; unreadable PEM files are a usage error."""
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        if cert is not None:
+            ctx.load_cert_chain(cert, key)
+    except (OSError, ValueError) as exc:
+        files = ", ".join(str(p) for p in (ca_file, cert, key) if p)
+        raise ConfigurationError(f"cannot use the TLS files {files}: {exc}") from None
+    return ctx
 
 
 def _host_port(host: str, port: int) -> str:
@@ -117,10 +136,19 @@ def hec_sink(
         raise ConfigurationError("--hec-ca only applies to an https --hec-url")
     if not sourcetype.strip():
         raise ConfigurationError("--hec-sourcetype must not be empty")
+    if ca_file is not None:
+        tls_context(ca_file)
     return HecSink(url, token, index or None, sourcetype, ca_file=ca_file)
 
 
-def syslog_sink(url: str, *, ca_file: Path | None, facility: str = "local0") -> SyslogSink:
+def syslog_sink(
+    url: str,
+    *,
+    ca_file: Path | None,
+    facility: str = "local0",
+    client_cert: Path | None = None,
+    client_key: Path | None = None,
+) -> SyslogSink:
     parts = urlsplit(url)
     if parts.scheme not in ("tcp", "tls") or not parts.hostname:
         raise ConfigurationError(f"--syslog {url!r} is not tcp://HOST:PORT or tls://HOST:PORT")
@@ -130,13 +158,25 @@ def syslog_sink(url: str, *, ca_file: Path | None, facility: str = "local0") -> 
         raise ConfigurationError(f"--syslog {url!r} has an invalid port") from None
     if port is None or parts.path not in ("", "/") or parts.query or parts.username:
         raise ConfigurationError(f"--syslog {url!r} must be exactly {parts.scheme}://HOST:PORT")
-    if ca_file is not None and parts.scheme != "tls":
-        raise ConfigurationError("--syslog-ca only applies to a tls:// --syslog URL")
+    if (ca_file or client_cert or client_key) and parts.scheme != "tls":
+        raise ConfigurationError("--syslog-ca/-cert/-key only apply to a tls:// --syslog URL")
+    if client_key is not None and client_cert is None:
+        raise ConfigurationError("--syslog-key needs --syslog-cert")
     if facility not in FACILITIES:
         raise ConfigurationError(
             f"unknown syslog facility {facility!r} (choose from {', '.join(FACILITIES)})"
         )
-    return SyslogSink(parts.scheme, parts.hostname, port, ca_file, FACILITIES[facility])
+    if parts.scheme == "tls":
+        tls_context(ca_file, client_cert, client_key)
+    return SyslogSink(
+        parts.scheme,
+        parts.hostname,
+        port,
+        ca_file,
+        FACILITIES[facility],
+        client_cert=client_cert,
+        client_key=client_key,
+    )
 
 
 def retry_from_env(attempts: int, environ: dict[str, str] | None = None) -> Retry:

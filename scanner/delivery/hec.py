@@ -15,7 +15,7 @@ import time
 from urllib.parse import urlsplit
 
 from scanner import __version__
-from scanner.delivery.config import HecSink
+from scanner.delivery.config import HecSink, tls_context
 from scanner.delivery.retry import Permanent, Transient
 from scanner.errors import one_line
 
@@ -61,9 +61,7 @@ class HecClient:
         self._event_host = host or socket.gethostname()
         self._ssl: ssl.SSLContext | None = None
         if self._https:
-            self._ssl = ssl.create_default_context(
-                cafile=str(sink.ca_file) if sink.ca_file else None
-            )
+            self._ssl = tls_context(sink.ca_file)
 
     def size(self, event: str) -> int:
         return len(event.encode("utf-8")) + _ENVELOPE_OVERHEAD

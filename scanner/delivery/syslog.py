@@ -14,7 +14,7 @@ import ssl
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.delivery.config import SyslogSink
+from scanner.delivery.config import SyslogSink, tls_context
 from scanner.delivery.retry import Permanent, Transient
 from scanner.errors import one_line
 
@@ -27,6 +27,7 @@ _MAX_FIELD = {"hostname": 255, "msgid": 32}
 # Syslog severities: 2 crit, 3 err, 4 warning, 5 notice, 6 info.
 _FAIL_SEVERITY = {"critical": 2, "high": 3, "medium": 4, "low": 5, "info": 6}
 _NOT_EVALUATED = 5
+_SUPPRESSED = 5
 _PASSED = 6
 
 
@@ -41,25 +42,33 @@ def _sd_value(value: str) -> str:
 
 
 def describe(record: dict[str, Any]) -> dict[str, str]:
-    """check, finding id, status (PASS/FAIL/ERROR) and severity of an OCSF or native record."""
+    """Check, finding id, status (PASS/FAIL/ERROR), severity, lifecycle (new/open/resolved
+    with ``--state-dir``) and suppressed ("true" or "") of an OCSF or native record."""
     if "class_uid" in record:
         meta = record.get("metadata") or {}
         compliance = record.get("compliance") or {}
+        unmapped = record.get("unmapped") or {}
         return {
             "check": str(meta.get("event_code") or ""),
             "finding_id": str((record.get("finding_info") or {}).get("uid") or ""),
             "status": str(compliance.get("status_code") or ""),
             "severity": str(record.get("severity") or "").lower(),
+            "lifecycle": str(unmapped.get("lifecycle") or ""),
+            "suppressed": "true" if unmapped.get("suppression") else "",
         }
     return {
         "check": str(record.get("check_id") or ""),
         "finding_id": str(record.get("finding_id") or ""),
         "status": str(record.get("status") or ""),
         "severity": str(record.get("severity") or "").lower(),
+        "lifecycle": str(record.get("lifecycle") or ""),
+        "suppressed": "true" if record.get("suppressed") else "",
     }
 
 
-def severity(status: str, finding_severity: str) -> int:
+def severity(status: str, finding_severity: str, *, suppressed: bool = False) -> int:
+    if suppressed and status == "FAIL":
+        return _SUPPRESSED
     if status == "FAIL":
         return _FAIL_SEVERITY.get(finding_severity, 4)
     if status == "PASS":
@@ -70,7 +79,9 @@ def severity(status: str, finding_severity: str) -> int:
 def message(event: str, *, facility: int, hostname: str, procid: str, now: datetime) -> bytes:
     """One RFC 5424 SYSLOG-MSG (without framing) whose MSG is the event's JSON."""
     info = describe(json.loads(event))
-    pri = facility * 8 + severity(info["status"], info["severity"])
+    pri = facility * 8 + severity(
+        info["status"], info["severity"], suppressed=bool(info["suppressed"])
+    )
     check = info["check"]
     fits = bool(check) and len(check) <= 32 and _printable(check, 32) == check
     msgid = check if fits else DEFAULT_MSGID
@@ -81,6 +92,8 @@ def message(event: str, *, facility: int, hostname: str, procid: str, now: datet
             ("check", check),
             ("status", info["status"]),
             ("severity", info["severity"]),
+            ("lifecycle", info["lifecycle"]),
+            ("suppressed", info["suppressed"]),
         )
         if value
     )
@@ -106,9 +119,7 @@ class SyslogClient:
         self._procid = str(os.getpid())
         self._ssl: ssl.SSLContext | None = None
         if sink.scheme == "tls":
-            self._ssl = ssl.create_default_context(
-                cafile=str(sink.ca_file) if sink.ca_file else None
-            )
+            self._ssl = tls_context(sink.ca_file, sink.client_cert, sink.client_key)
 
     def size(self, event: str) -> int:
         return len(event.encode("utf-8")) + 200
