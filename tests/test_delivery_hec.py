@@ -48,6 +48,13 @@ def test_batches_arrive_once_with_token_index_and_sourcetype() -> None:
     assert isinstance(first["time"], float)
 
 
+def test_ocsf_event_time_becomes_the_hec_time() -> None:
+    with hec_server() as hec:
+        ocsf = json.dumps({"class_uid": 2003, "time": 1795415640470})
+        got = deliver_to(HecClient(sink(hec.url)), [ocsf], 1, cfg(), name="hec")
+    assert got.ok and hec.events[0]["time"] == 1795415640.47
+
+
 def test_byte_bound_splits_batches() -> None:
     with hec_server() as hec:
         big = [json.dumps({"n": i, "pad": "x" * 400}) for i in range(6)]

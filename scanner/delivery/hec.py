@@ -46,6 +46,18 @@ def _hec_text(body: bytes) -> str:
         return one_line(body.decode("utf-8", "replace"), 200) or "no body"
 
 
+def _event_time(event: str, default: float) -> float:
+    """The OCSF event's own ``time`` (epoch ms) in seconds, so a file re-sent later keeps
+    the scan's time in Splunk; ``default`` for records without one."""
+    try:
+        stamp = json.loads(event).get("time")
+    except (ValueError, AttributeError):
+        return round(default, 3)
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool) and stamp > 0:
+        return round(stamp / 1000, 3)
+    return round(default, 3)
+
+
 class HecClient:
     """One keep-alive connection to a collector; reconnects after any failure."""
 
@@ -82,7 +94,7 @@ class HecClient:
         lines = []
         for event in batch:
             envelope: dict[str, object] = {
-                "time": round(now, 3),
+                "time": _event_time(event, now),
                 "host": self._event_host,
                 "source": self.sink.source,
                 "sourcetype": self.sink.sourcetype,
