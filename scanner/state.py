@@ -217,6 +217,8 @@ class StateStore:
             "updated_at": now.isoformat(),
             "findings": {fid: seen[fid].record() for fid in sorted(seen)},
         }
+        for stale in self.directory.glob(f".{self.path.name}.*"):
+            stale.unlink(missing_ok=True)  # left by a run killed mid-write; we hold the lock
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

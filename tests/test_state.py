@@ -305,3 +305,44 @@ def test_cli_bad_state_name(tmp_path: Path) -> None:
 
 def test_state_error_is_a_configuration_error() -> None:
     assert StateError("x").exit_code == 2
+
+
+KILLED_WRITER = """
+import os, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from scanner.state import StateStore
+from tests.test_state import Runs, inventory
+
+runs = Runs(Path(sys.argv[1]))
+runs.store = StateStore(Path(sys.argv[1]), "test")
+os.fsync = lambda fd: time.sleep(60)  # the temp file is written: hang until killed
+runs.run(inventory((1, True), (4, True)))
+"""
+
+
+def test_a_run_killed_while_writing_leaves_the_previous_state(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    runs = Runs(tmp_path)
+    runs.run(inventory((1, True)))
+    before = runs.store.path.read_bytes()
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=repo)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".test.json.*")):
+            assert proc.poll() is None, "the writer ended before writing"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert runs.store.path.read_bytes() == before
+    # the lock died with the process; the next run reads the old state and tidies up
+    again = by_resource(runs.run(inventory((1, True))))
+    assert again[rule_id(1)].lifecycle is Lifecycle.OPEN
+    assert not list(tmp_path.glob(".test.json.*"))

@@ -310,3 +310,22 @@ def test_cli_missing_file(tmp_path: Path) -> None:
 def test_status_is_fail_for_suppressed_in_every_record(report: ScanReport) -> None:
     sup = next(f for f in report.findings if f.suppressed)
     assert sup.status is Status.FAIL and not sup.failing
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_example_and_documented_toml_load(tmp_path: Path) -> None:
+    example = load(REPO / "examples" / "suppressions.yaml")
+    assert [r.mark.entry for r in example.rules] == [
+        "scratch-legacy-boot",
+        "legacy-sg-migration",
+        "sandbox-subscriptions",
+        "gcp-ci-runners",
+    ]
+    doc = (REPO / "docs" / "suppressions.md").read_text()
+    toml = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    (rule,) = load(write(tmp_path, toml, "doc.toml")).rules
+    yaml_block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (same,) = load(write(tmp_path, yaml_block)).rules
+    assert dataclasses.replace(same, line=0) == dataclasses.replace(rule, line=0)
