@@ -346,3 +346,40 @@ def test_a_run_killed_while_writing_leaves_the_previous_state(tmp_path: Path) ->
     again = by_resource(runs.run(inventory((1, True))))
     assert again[rule_id(1)].lifecycle is Lifecycle.OPEN
     assert not list(tmp_path.glob(".test.json.*"))
+
+
+def test_lifecycle_in_ocsf_events_and_csv(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+
+    from scanner.outputs import ocsf as ocsf_format
+    from scanner.outputs import render
+
+    runs = Runs(tmp_path)
+    runs.run(inventory((1, True), (3, True)))
+    report = runs.run(inventory((1, True), (3, False), (4, True)))
+    buf = io.StringIO()
+    ocsf_format.render(report, buf)
+    events = {e["resources"][0]["uid"]: e for e in map(json.loads, buf.getvalue().splitlines())}
+    for event in events.values():
+        ComplianceFinding.model_validate(event)
+    status = {uid: (e["status_id"], e["status"]) for uid, e in events.items()}
+    assert status[rule_id(1)] == (99, "Open")
+    assert status[rule_id(3)] == (4, "Resolved")
+    assert status[rule_id(4)] == (1, "New")
+    info = events[rule_id(1)]["finding_info"]
+    assert info["first_seen_time"] == int(T0.timestamp() * 1000)
+    assert info["last_seen_time"] == int((T0 + timedelta(hours=1)).timestamp() * 1000)
+    assert events[rule_id(1)]["unmapped"]["lifecycle"] == "open"
+    buf = io.StringIO()
+    render(report, buf, "csv")
+    rows = {r["resource_id"]: r for r in csv.DictReader(io.StringIO(buf.getvalue()))}
+    assert (rows[rule_id(1)]["lifecycle"], rows[rule_id(1)]["first_seen"]) == (
+        "open",
+        T0.isoformat(),
+    )
+    buf = io.StringIO()
+    render(report, buf, "table")
+    assert "LIFECYCLE" in buf.getvalue() and "open since 2026-01-01" in buf.getvalue()
