@@ -195,16 +195,17 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
             "trails_excluded": cov.trails_excluded,
         }
         ref = scope.account_ref()
+        holder = "subscription" if scope.provider == "azure" else "account"
         if not missing:
             yield Result.passed(
                 ref,
-                f"account {scope.account} alerts a confirmed subscriber on every {topic} event",
+                f"{holder} {scope.account} alerts a confirmed subscriber on every {topic} event",
                 **evidence,
             )
         elif set(missing) <= cov.uncertain:
             yield Result.error(
                 ref,
-                f"account {scope.account}: the alerts for {', '.join(missing)} depend on a "
+                f"{holder} {scope.account}: the alerts for {', '.join(missing)} depend on a "
                 "trail, alarm or subscription whose state was not reported",
                 **evidence,
             )
@@ -213,7 +214,7 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
         ):
             yield Result.failed(
                 ref,
-                f"account {scope.account} has no working alert for {topic} events: "
+                f"{holder} {scope.account} has no working alert for {topic} events: "
                 + ", ".join(missing)
                 + (
                     f" (the alarms for {', '.join(unconfirmed)} have no confirmed subscriber)"

@@ -104,6 +104,7 @@ def test_one_alert_per_operation_passes_and_a_missing_one_fails(
     assert statuses(az_run(check_id, *rules)) == {SCOPE_ID: Status.PASS}
     f = only(az_run(check_id, *rules[1:]), SCOPE_ID)
     assert f.status is Status.FAIL and f.evidence["missing"] == [operations[0]]
+    assert f.message.startswith(f"subscription {SUB} has no working alert")
     assert "az monitor activity-log alert create" in f.remediation
 
 
