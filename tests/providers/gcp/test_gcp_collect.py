@@ -191,3 +191,16 @@ def test_fake_refuses_writes(gcp_fake: FakeGoogle) -> None:
         urllib.request.urlopen(req, timeout=5)
     assert err.value.code == 405
     assert gcp_fake.requests()[-1].mutating
+
+
+def test_impersonation_goes_through_the_endpoint(
+    gcp_fake: FakeGoogle, gcp_env: dict[str, str]
+) -> None:
+    target = "scanner@acme-good.iam.gserviceaccount.com"
+    inv = _scan(projects=(GOOD,), impersonate_service_account=target)
+    assert inv.gaps == () and _kinds(inv, GOOD)["compute_instance"] == 2
+    minted = [r for r in gcp_fake.requests() if r.path.endswith(":generateAccessToken")]
+    assert (
+        minted and minted[0].path == f"/v1/projects/-/serviceAccounts/{target}:generateAccessToken"
+    )
+    assert not [r for r in gcp_fake.requests() if r.mutating]
