@@ -54,7 +54,7 @@ def event_status(finding: Finding) -> tuple[int, str, str | None]:
     if finding.lifecycle is Lifecycle.RESOLVED:
         return 4, "Resolved", None
     if finding.lifecycle is Lifecycle.OPEN:
-        return 99, "Open", "Reported by an earlier run and still failing."
+        return 99, "Open", "Reported by an earlier run and not resolved since."
     return 1, "New", None
 
 
