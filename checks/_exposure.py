@@ -184,21 +184,22 @@ def instances_behind(inv: Inventory, fw_set: FirewallRuleSet) -> list[ComputeIns
 
 
 def layered_exposed_ports(
-    inv: Inventory, instance: ComputeInstance, ports: Iterable[int]
+    inv: Inventory, instance: ComputeInstance, ports: Iterable[int], through: str | None = None
 ) -> list[int]:
     """Azure: ports the world reaches on an interface through every NSG layer present.
 
     Traffic to a NIC passes the subnet's NSG and then the NIC's own; a port is open only
     if each layer that has an NSG admits it. An interface with no NSG on either layer is
     not counted: Standard public IPs (the only SKU since Basic retired) are closed inbound
-    until an NSG opens them; the subnet filtering check reports the missing NSG.
+    until an NSG opens them; the subnet filtering check reports the missing NSG. With
+    ``through``, only interfaces that NSG guards (on either layer) count.
     """
     grouped = rules_by_set(inv)
     wanted = sorted(set(ports))
     open_ports: set[int] = set()
     for layers in _nsg_layers(inv, instance):
         present = [layer for layer in layers if layer]
-        if not present:
+        if not present or (through is not None and not any(through in lay for lay in present)):
             continue
         open_ports.update(
             port

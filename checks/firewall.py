@@ -205,7 +205,7 @@ def _public_targets(inv: Inventory, fw_set: FirewallRuleSet, ports: list[int]) -
         return sorted(
             vm.id
             for vm in instances_behind(inv, fw_set)
-            if vm.public_ips and layered_exposed_ports(inv, vm, ports)
+            if vm.public_ips and layered_exposed_ports(inv, vm, ports, through=fw_set.id)
         )
     found = {vm.id for vm in instances_behind(inv, fw_set) if vm.public_ips}
     found |= {

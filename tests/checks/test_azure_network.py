@@ -303,3 +303,43 @@ def test_subnet_gap_is_error() -> None:
     found = az_run(FILTER, gaps=(az_gap(("subnet",)),))
     assert {f.status for f in found} == {Status.ERROR}
     assert found[0].resource.account == SUB
+
+
+def test_critical_only_for_the_nsg_on_the_path_that_is_open() -> None:
+    """NIC1's NSG opens SSH to a public VM; NIC2's NSG opens it too, but NIC2's subnet NSG
+    drops it: only NIC1's NSG guards an exposed path."""
+    nic2 = arm("microsoft.network/networkinterfaces/nic2")
+    subnet2 = f"{VNET}/subnets/back"
+    nsg_a, nsg_b, nsg_c = nsg("a", NIC), nsg("b", nic2), nsg("c", subnet2)
+    entities = [
+        nsg_a,
+        nsg_b,
+        nsg_c,
+        nsg_rule(nsg_a.id, "ssh", 100, ports=SSH_FROM_INTERNET),
+        nsg_rule(nsg_b.id, "ssh", 100, ports=SSH_FROM_INTERNET),
+        *default_inbound(nsg_c.id),
+        az(Subnet, SUBNET, network_id=VNET),
+        az(Subnet, subnet2, network_id=VNET, filter_policy_ids=(nsg_c.id,)),
+        az(
+            NetworkInterface,
+            NIC,
+            attached_to=VM,
+            subnet_id=SUBNET,
+            firewall_set_ids=(nsg_a.id,),
+            public_ips=("20.1.2.3",),
+        ),
+        az(NetworkInterface, nic2, attached_to=VM, subnet_id=subnet2, firewall_set_ids=(nsg_b.id,)),
+        az(
+            ComputeInstance,
+            VM,
+            state="vm running",
+            subnet_id=SUBNET,
+            network_interface_ids=(NIC, nic2),
+            firewall_set_ids=(nsg_a.id, nsg_b.id, nsg_c.id),
+            public_ips=("20.1.2.3",),
+        ),
+    ]
+    found = az_run(ADMIN, *entities)
+    assert only(found, nsg_a.id).severity is Severity.CRITICAL
+    assert only(found, nsg_b.id).severity is Severity.HIGH
+    assert only(found, nsg_c.id).status is Status.PASS
