@@ -275,10 +275,12 @@ def _judge_boot(vm: ComputeInstance) -> Result:
             "`aws ec2 disable-serial-console-access --region <region>`."
         ),
         "azure": (
-            "Turn off password authentication on the Linux VM and use SSH keys (or Entra ID "
-            "login): `az vm update -g <rg> -n <vm> --set "
-            "osProfile.linuxConfiguration.disablePasswordAuthentication=true` after adding a "
-            "key with `az vm user update -g <rg> -n <vm> -u <user> --ssh-key-value <key>`."
+            "The VM's password setting is fixed at creation: add an SSH key (`az vm user "
+            "update -g <rg> -n <vm> -u <user> --ssh-key-value <key>`), set "
+            "`PasswordAuthentication no` in the guest's sshd_config (e.g. through `az vm "
+            "run-command invoke --command-id RunShellScript`) at once, and redeploy the VM "
+            "from its disk or image with `az vm create ... --authentication-type ssh` so the "
+            "platform setting (which this check reads) is off too."
         ),
         "gcp": (
             "Turn on OS Login for the project (`gcloud compute project-info add-metadata "

@@ -69,7 +69,7 @@ def test_unreported_security_type_or_flags_are_errors() -> None:
 def test_linux_password_auth_fails_and_keys_only_passes() -> None:
     f = only(az_run(LOGIN, vm(login=LoginSettings(password_auth=True))), VM)
     assert f.status is Status.FAIL and "password" in f.message
-    assert "disablePasswordAuthentication=true" in f.remediation
+    assert "--authentication-type ssh" in f.remediation
     passing = az_run(LOGIN, vm(login=LoginSettings(password_auth=False)))
     assert statuses(passing) == {VM: Status.PASS}
 
