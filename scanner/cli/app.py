@@ -23,6 +23,7 @@ from scanner.cli.runner import (
     exit_with,
 )
 from scanner.cli.schedule import schedule_command
+from scanner.delivery.command import deliver_cmd
 from scanner.demo_parts import DEMO_PROVIDERS
 from scanner.errors import ConfigurationError
 
@@ -65,6 +66,8 @@ def collect() -> None:
 for _provider in PROVIDERS:
     scan.add_command(scan_command(_provider))
     collect.add_command(collect_command(_provider))
+
+cli.add_command(deliver_cmd)
 
 cli.add_command(schedule_command)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from scanner.errors import ConfigurationError
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
-DELIVERY_OPTIONS: list[Callable[[Any], Any]] = [
+FILE_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--output-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -39,13 +40,16 @@ DELIVERY_OPTIONS: list[Callable[[Any], Any]] = [
         type=click.Choice(DELIVERY_FORMATS, case_sensitive=False),
         default="ocsf",
         show_default=True,
-        help="Records sent to --hec-url / --syslog: OCSF events or native JSON findings.",
+        help="Records sent to --hec-url / --syslog: OCSF events or native JSON findings. "
+        "Sinks need --output or --output-dir: the file is written first.",
     ),
+]
+SINK_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--hec-url",
         metavar="URL",
         help="Send each finding to this Splunk HTTP Event Collector, e.g. "
-        "https://splunk.example.com:8088 (needs --output or --output-dir).",
+        "https://splunk.example.com:8088.",
     ),
     click.option(
         "--hec-token-env",
@@ -56,16 +60,14 @@ DELIVERY_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--hec-sourcetype",
         metavar="TYPE",
-        help="Splunk sourcetype [default: cldscan:ocsf, or cldscan:json with "
-        "--delivery-format json].",
+        help="Splunk sourcetype [default: cldscan:ocsf, or cldscan:json for native records].",
     ),
     click.option("--hec-ca", type=_FILE, help="CA bundle (PEM) to verify the HEC server with."),
     click.option(
         "--syslog",
         "syslog_url",
         metavar="URL",
-        help="Send each finding as RFC 5424 syslog to tcp://HOST:PORT or tls://HOST:PORT "
-        "(needs --output or --output-dir).",
+        help="Send each finding as RFC 5424 syslog to tcp://HOST:PORT or tls://HOST:PORT.",
     ),
     click.option("--syslog-ca", type=_FILE, help="CA bundle (PEM) to verify a tls:// receiver."),
     click.option(
@@ -92,6 +94,7 @@ DELIVERY_OPTIONS: list[Callable[[Any], Any]] = [
         help="Attempts per batch and sink, the first included, with exponential backoff.",
     ),
 ]
+DELIVERY_OPTIONS = [*FILE_OPTIONS, *SINK_OPTIONS]
 
 
 def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
@@ -99,6 +102,19 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
     output_dir: Path | None = kwargs.pop("output_dir")
     gzip_output: bool = kwargs.pop("gzip_output")
     record_format = str(kwargs.pop("delivery_format")).lower()
+    if output is not None and output_dir is not None:
+        raise ConfigurationError("--output and --output-dir exclude each other")
+    sinks = pop_sinks(kwargs, record_format)
+    if (sinks.hec or sinks.syslog) and output is None and output_dir is None:
+        raise ConfigurationError(
+            "--hec-url and --syslog need --output FILE or --output-dir DIR: "
+            "findings are written to a file before delivery, so an outage loses none"
+        )
+    return dataclasses.replace(sinks, output_dir=output_dir, gzip=gzip_output)
+
+
+def pop_sinks(kwargs: dict[str, Any], record_format: str) -> Delivery:
+    """The HEC and syslog sinks of ``SINK_OPTIONS``, checked."""
     hec_url: str | None = kwargs.pop("hec_url")
     token_env: str | None = kwargs.pop("hec_token_env")
     index: str | None = kwargs.pop("hec_index")
@@ -111,8 +127,6 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
     facility = str(kwargs.pop("syslog_facility")).lower()
     attempts: int = kwargs.pop("delivery_attempts")
 
-    if output is not None and output_dir is not None:
-        raise ConfigurationError("--output and --output-dir exclude each other")
     if hec_url is None and (token_env or index or sourcetype or hec_ca):
         raise ConfigurationError(
             "--hec-token-env/--hec-index/--hec-sourcetype/--hec-ca need --hec-url"
@@ -141,14 +155,7 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
         if syslog_url
         else None
     )
-    if (hec or syslog) and output is None and output_dir is None:
-        raise ConfigurationError(
-            "--hec-url and --syslog need --output FILE or --output-dir DIR: "
-            "findings are written to a file before delivery, so an outage loses none"
-        )
     return Delivery(
-        output_dir=output_dir,
-        gzip=gzip_output,
         record_format=record_format,
         hec=hec,
         syslog=syslog,

@@ -7,12 +7,16 @@ one-line usage error rather than a wasted scan.
 from __future__ import annotations
 
 import os
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from scanner.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
+
+# ssl and urllib are imported where used: this module loads with every command's options.
 
 TOKEN_ENV = "CLDSCAN_HEC_TOKEN"
 BACKOFF_ENV = "CLDSCAN_DELIVERY_BACKOFF"
@@ -89,6 +93,8 @@ def tls_context(
     ca_file: Path | None, cert: Path | None = None, key: Path | None = None
 ) -> ssl.SSLContext:
     """A verifying client context; unreadable PEM files are a usage error."""
+    import ssl
+
     try:
         ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
         if cert is not None:
@@ -112,6 +118,8 @@ def hec_sink(
     ca_file: Path | None,
     environ: dict[str, str] | None = None,
 ) -> HecSink:
+    from urllib.parse import urlsplit
+
     env = os.environ if environ is None else environ
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -149,6 +157,8 @@ def syslog_sink(
     client_cert: Path | None = None,
     client_key: Path | None = None,
 ) -> SyslogSink:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     if parts.scheme not in ("tcp", "tls") or not parts.hostname:
         raise ConfigurationError(f"--syslog {url!r} is not tcp://HOST:PORT or tls://HOST:PORT")
