@@ -146,6 +146,16 @@ def test_mutual_tls_client_certificate(tmp_path: Path) -> None:
     assert rx.peers and "scanner" in str(rx.peers[0]["subject"])
 
 
+def test_a_refused_client_certificate_is_reported_not_lost(tmp_path: Path) -> None:
+    server, client = make_cert(tmp_path, "localhost"), make_cert(tmp_path, "scanner")
+    with syslog_server(cert=server, client_ca=client) as rx:
+        sink = syslog_sink(f"tls://localhost:{rx.port}", ca_file=server.cert)
+        got = deliver_to(SyslogClient(sink), [ocsf(1)], 1, CFG, name="syslog")
+    assert (got.delivered, got.failed) == (0, 1)
+    assert "refused the TLS session" in (got.error or "")
+    assert rx.frames == []
+
+
 def test_unusable_tls_files_are_usage_errors(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")

@@ -22,6 +22,7 @@ APP_NAME = "cldscan"
 SD_ID = "cldscan@32473"
 """32473 is the private enterprise number RFC 5612 sets aside for documentation."""
 DEFAULT_MSGID = "finding"
+PROBE_S = 0.3
 _MAX_FIELD = {"hostname": 255, "msgid": 32}
 
 # Syslog severities: 2 crit, 3 err, 4 warning, 5 notice, 6 info.
@@ -132,11 +133,28 @@ class SyslogClient:
             if self._ssl is not None:
                 try:
                     sock = self._ssl.wrap_socket(sock, server_hostname=self.sink.host)
+                    self._refused(sock)
                 except BaseException:
                     sock.close()
                     raise
             self._sock = sock
         return self._sock
+
+    def _refused(self, sock: ssl.SSLSocket) -> None:
+        """Wait briefly for a refusal: under TLS 1.3 a receiver that rejects the client
+        certificate says so only after the handshake, and what was sent meanwhile is
+        lost. Silence means accepted; a syslog receiver never writes to the client."""
+        sock.settimeout(PROBE_S)
+        try:
+            data = sock.recv(1)
+        except TimeoutError:
+            return
+        except ssl.SSLError as exc:
+            raise Permanent(f"the receiver refused the TLS session: {exc.reason or exc}") from None
+        finally:
+            sock.settimeout(self.sink.timeout_s)
+        if not data:
+            raise Transient("the receiver closed the connection after the TLS handshake")
 
     def send(self, batch: list[str]) -> None:
         now = datetime.now(UTC)
