@@ -289,6 +289,14 @@ def test_status_filter_does_not_hide_incompleteness(report: ScanReport) -> None:
     assert "✓ Complete" not in text
 
 
+def test_scope_table_counts_each_account(page: Path) -> None:
+    text = page.read_text("utf-8")
+    # fail, not evaluated, pass: AWS has 2 world-open rules, the eu-west-1 gap, the
+    # closed rule and the network; GCP 2 world-open rules and the closed one.
+    assert "<td>us-east-1, eu-west-1</td><td>2</td><td>1</td><td>2</td>" in text
+    assert "<td>europe-west1</td><td>2</td><td>0</td><td>1</td>" in text
+
+
 def test_complete_report_says_so() -> None:
     inv = Inventory(entities=sample_inventory().entities, scopes=(AWS, GCP))
     text = html_format.document(evaluate(inv, CHECKS), now=NOW)

@@ -161,16 +161,31 @@ def _header(report: ScanReport, now: datetime) -> str:
 # --- scope and gaps ----------------------------------------------------------------------
 
 
+def _scope_counts(report: ScanReport, provider: str, account: str) -> str:
+    mine = [
+        f
+        for f in report.findings
+        if f.resource.provider == provider and f.resource.account == account
+    ]
+    fail = sum(f.failing for f in mine)
+    error = sum(f.status is Status.ERROR for f in mine)
+    passed = sum(f.status is Status.PASS for f in mine)
+    return f"<td>{fail}</td><td>{error}</td><td>{passed}</td>"
+
+
 def _scope_section(report: ScanReport) -> str:
     rows = "".join(
         f"<tr><td>{e(s.provider)}</td><td>{e(s.account)}</td><td>{e(s.name)}</td>"
-        f"<td>{e(', '.join(s.regions) or '-')}</td></tr>"
+        f"<td>{e(', '.join(s.regions) or '-')}</td>{_scope_counts(report, s.provider, s.account)}"
+        "</tr>"
         for s in report.scopes
     )
     scopes = (
-        "<table><caption class='visually-hidden'>Scanned scopes</caption><thead><tr>"
-        '<th scope="col">Provider</th><th scope="col">Account</th><th scope="col">Name</th>'
-        f'<th scope="col">Regions</th></tr></thead><tbody>{rows}</tbody></table>'
+        "<table id='scopes'><caption class='visually-hidden'>Scanned scopes</caption><thead>"
+        '<tr><th scope="col">Provider</th><th scope="col">Account</th><th scope="col">Name</th>'
+        '<th scope="col">Regions</th><th scope="col">Fail</th>'
+        '<th scope="col">Not evaluated</th><th scope="col">Pass</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
     )
     if report.gaps:
         gap_rows = "".join(
