@@ -394,8 +394,8 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _load(driver: WebDriver, path: Path) -> None:
-    driver.get(path.as_uri())
     console_errors(driver)  # drop what an earlier page left
+    driver.get(path.as_uri())
 
 
 def _rows(driver: WebDriver) -> list[Any]:
@@ -515,6 +515,20 @@ def test_browser_xss_probes_stay_text(browser: WebDriver, page: Path) -> None:
     assert IMG_PROBE in body
     assert browser.execute_script("return document.scripts.length") == 1
     assert browser.execute_script("return document.querySelectorAll('main img').length") == 0
+
+
+def test_browser_csp_blocks_a_script_that_escaped_escaping(
+    browser: WebDriver, page: Path, tmp_path: Path
+) -> None:
+    """Defence in depth: markup injected past the escaping still cannot run."""
+    tampered = tmp_path / "tampered.html"
+    injected = '<script>window.__injected = 1</script><img src="https://example.invalid/x">'
+    tampered.write_text(page.read_text("utf-8").replace("</main>", injected + "</main>"), "utf-8")
+    _load(browser, tampered)
+    assert browser.execute_script("return window.__injected") is None
+    errors = console_errors(browser)
+    assert any("Content Security Policy" in m for m in errors), errors
+    assert browser.find_element("id", "filters").is_displayed()  # its own script ran
 
 
 def test_browser_without_javascript_shows_everything(page: Path, report: ScanReport) -> None:
