@@ -106,6 +106,14 @@ def message(event: str, *, facility: int, hostname: str, procid: str, now: datet
     return header.encode("ascii") + event.encode("utf-8")
 
 
+def _hostname() -> str:
+    """The FQDN when the resolver knows one, else the plain host name (RFC 5424 6.2.4)."""
+    fqdn = socket.getfqdn()
+    if "." in fqdn and not fqdn.startswith("localhost"):
+        return fqdn
+    return socket.gethostname()
+
+
 def frame(msg: bytes) -> bytes:
     return str(len(msg)).encode("ascii") + b" " + msg
 
@@ -116,7 +124,7 @@ class SyslogClient:
     def __init__(self, sink: SyslogSink, *, hostname: str | None = None) -> None:
         self.sink = sink
         self._sock: socket.socket | None = None
-        self._hostname = hostname or socket.getfqdn() or socket.gethostname()
+        self._hostname = hostname or _hostname()
         self._procid = str(os.getpid())
         self._ssl: ssl.SSLContext | None = None
         if sink.scheme == "tls":
