@@ -194,18 +194,15 @@ def subnet_flow_logs(inv: Inventory) -> Iterator[Result]:
         if subnet.provider != GCP or subnet.purpose.upper() not in ("", "PRIVATE"):
             continue
         states = [f.enabled for f in logs.get(subnet.id, [])]
+        what = f"subnet {label(subnet)} in {subnet.region}"
         if True in states:
-            yield Result.passed(subnet, f"subnet {label(subnet)} has flow logs enabled")
+            yield Result.passed(subnet, f"{what} has flow logs enabled")
         elif None in states:
             yield not_reported(subnet, "flow log state")
         elif states:
-            yield Result.failed(
-                subnet, f"subnet {label(subnet)} has flow logs disabled", enabled=False
-            )
+            yield Result.failed(subnet, f"{what} has flow logs disabled", enabled=False)
         elif not unseen(inv, GCP, subnet.account, subnet.region, (FlowLogConfig.kind,)):
-            yield Result.failed(
-                subnet, f"subnet {label(subnet)} has no flow log configuration", enabled=None
-            )
+            yield Result.failed(subnet, f"{what} has no flow log configuration", enabled=None)
 
 
 # --- instances ---------------------------------------------------------------------------
@@ -325,12 +322,18 @@ _MEMBER_TYPES = {
 }
 
 
+_MEMBER_PREFIXES = frozenset(
+    {"user", "group", "serviceAccount", "domain", "allUsers", "allAuthenticatedUsers"}
+)
+
+
 def judge_binding(binding: RoleBinding) -> Result | None:
     """Owner, editor or a ``*Admin`` role held permanently by any member."""
     what = _MEMBER_TYPES.get(binding.principal_type)
     if what is None:
         return None
-    who = f"{what} {binding.principal_id}"
+    member = binding.principal_id
+    who = member if member.split(":", 1)[0] in _MEMBER_PREFIXES else f"{what} {member}"
     evidence: dict[str, Any] = {
         "principal_id": binding.principal_id,
         "role": binding.role,
