@@ -1,6 +1,8 @@
 """Benchmark a full AWS collect + evaluate on synthetic moto accounts, and the demo.
 
     python -m benchmarks.run [--sizes 100,1000,5000] [--regions us-east-1,eu-west-1,...]
+    python -m benchmarks.run --provider azure [--sizes 100,1000,5000]   (benchmarks/azure.py)
+    python -m benchmarks.run --provider gcp [--sizes 100,1000,5000]     (benchmarks/gcp.py)
 
 For each size a fresh harness server (``tests.harness.client.moto_server``) is
 seeded with ``build_synthetic_account``; the scan runs in a child interpreter
@@ -106,8 +108,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100,1000", help="instance counts, comma-separated")
     parser.add_argument("--regions", default=",".join(DEFAULT_REGIONS))
     parser.add_argument("--no-demo", action="store_true", help="skip the demo benchmark")
+    parser.add_argument(
+        "--provider", choices=("aws", "azure", "gcp"), default="aws", help="cloud to benchmark"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.provider == "azure":
+        from benchmarks.azure import main as azure_main
+
+        azure_main(sizes)
+        return
+    if args.provider == "gcp":
+        from benchmarks.gcp import main as gcp_main
+
+        gcp_main(sizes)
+        return
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
     rows = []
     with tempfile.TemporaryDirectory(prefix="cldscan-bench-") as tmp:

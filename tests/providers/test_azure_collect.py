@@ -332,6 +332,14 @@ def test_named_subscriptions(arm: FakeArm) -> None:
         collect(AzureOptions(subscriptions=(FOREIGN_SUB,), max_retries=0))
 
 
+def test_tenant_option_requests_tokens_of_that_tenant(arm: FakeArm) -> None:
+    other = "0f0f0f0f-1111-4222-8333-444455556666"
+    inv = collect(AzureOptions(tenant=other, subscriptions=(GOOD_SUB,), max_retries=0))
+    assert not inv.gaps
+    token_paths = [r.path for r in arm.log() if r.path.endswith("/token")]
+    assert token_paths == [f"/{other}/oauth2/v2.0/token"]
+
+
 def test_no_credential_is_exit_2_with_one_line(fake: FakeArm) -> None:
     with patched_environment({}, unset=("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")):
         result = CliRunner().invoke(cli, ["scan", "azure"], catch_exceptions=False)
