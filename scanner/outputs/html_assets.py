@@ -104,6 +104,7 @@ footer { color: var(--muted); font-size: .85rem; padding: 2rem 1.25rem; }
   nav, #filters, #shown, th button::after { display: none; }
   thead th { position: static; }
   .card, tr, figure { break-inside: avoid; }
+  .key, .banner { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }
 """
