@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from scanner.inventory import (
 from scanner.outputs import html as html_format
 from scanner.outputs import json_doc
 from scanner.registry import Check, CheckConfig
-from scanner.results import Finding, Result, Severity, Status
+from scanner.results import Lifecycle, Result, Severity, Status, Suppression
 from tests.browser import chromium, console_errors
 
 if TYPE_CHECKING:
@@ -317,52 +317,37 @@ def test_empty_report_renders() -> None:
     assert "0 failing findings" in text
 
 
-def test_cli_writes_html(tmp_path: Path) -> None:
+def test_cli_writes_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from scanner import registry
     from scanner.cli import cli
     from scanner.snapshot import write_snapshot
 
+    for entry in CHECKS:
+        monkeypatch.setitem(registry._REGISTRY, entry.id, entry)
     snap, out = tmp_path / "snap.json", tmp_path / "report.html"
     write_snapshot(sample_inventory(), snap)
-    saved = dict(registry._REGISTRY)
-    registry._REGISTRY.update({c.id: c for c in CHECKS})
-    try:
-        result = CliRunner().invoke(
-            cli,
-            ["evaluate", str(snap), "--check", "test.html.*", "-f", "html", "-o", str(out)],
-            catch_exceptions=False,
-        )
-    finally:
-        registry._REGISTRY.clear()
-        registry._REGISTRY.update(saved)
-    assert result.exit_code == 3, result.output
-    assert result.stdout == ""
+    args = ["evaluate", str(snap), "--check", "test.html.*", "-f", "html"]
+    to_file = CliRunner().invoke(cli, [*args, "-o", str(out)], catch_exceptions=False)
+    assert to_file.exit_code == 3, to_file.output
+    assert to_file.stdout == ""
     assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+    to_stdout = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert to_stdout.stdout.startswith("<!DOCTYPE html>")
+    assert to_stdout.stdout.rstrip().endswith("</html>")
 
 
-def _finding_has(name: str) -> bool:
-    return name in {f.name for f in dataclasses.fields(Finding)}
-
-
-@pytest.mark.skipif(
-    not (_finding_has("suppression") and _finding_has("lifecycle")),
-    reason="Finding has no suppression / lifecycle fields yet",
-)
 def test_suppressed_and_lifecycle_fields_are_shown(report: ScanReport) -> None:
-    from scanner import results
-
-    mark = results.Suppression(  # type: ignore[attr-defined]
+    mark = Suppression(
         reason="accepted <b>risk</b>", owner="sec-team", expires=None, entry="s.yaml:3"
     )
-    lifecycle = results.Lifecycle  # type: ignore[attr-defined]
     first = datetime(2025, 12, 1, tzinfo=UTC)
     target = next(f for f in report.findings if f.resource.name == "bastion-critical")
     findings = tuple(
-        dataclasses.replace(f, suppression=mark, lifecycle=lifecycle.OPEN, first_seen=first)
+        dataclasses.replace(f, suppression=mark, lifecycle=Lifecycle.OPEN, first_seen=first)
         if f is target
-        else dataclasses.replace(f, lifecycle=lifecycle.NEW, first_seen=NOW)
+        else dataclasses.replace(f, lifecycle=Lifecycle.NEW, first_seen=NOW)
         if f.status is Status.FAIL
         else f
         for f in report.findings
@@ -381,7 +366,16 @@ def test_suppressed_and_lifecycle_fields_are_shown(report: ScanReport) -> None:
     counts = _parse(text).counts
     for cid, c in _json_controls(marked).items():
         assert int(counts[cid]["failed"]) == c["failed"], cid
-        assert int(counts[cid].get("suppressed", "0")) == c.get("suppressed", 0), cid
+        assert int(counts[cid].get("suppressed", "0")) == c["suppressed"], cid
+
+
+def test_expired_suppressions_are_announced(report: ScanReport) -> None:
+    old = Suppression(
+        reason="until the <migration>", owner="net-team", expires=date(2025, 1, 31), entry="s:7"
+    )
+    text = html_format.document(dataclasses.replace(report, expired_suppressions=(old,)), now=NOW)
+    assert "1 suppression expired: no longer applied" in text
+    assert "s:7: until the &lt;migration&gt; (owner net-team, expired 2025-01-31)" in text
 
 
 # --- in headless chromium ----------------------------------------------------------------

@@ -124,9 +124,12 @@ def _header(report: ScanReport, now: datetime) -> str:
             f"<p>{e(where)}. {errors}a PASS cannot be claimed there. "
             'See <a href="#gaps">collection gaps</a>.</p></div>'
         )
-    expired = getattr(report, "expired_suppressions", ())
+    expired = report.expired_suppressions
     if expired:
-        items = "".join(f"<li>{e(_plain(x))}</li>" for x in expired)
+        items = "".join(
+            f"<li>{e(x.entry)}: {e(x.reason)} (owner {e(x.owner)}, expired {e(x.expires)})</li>"
+            for x in expired
+        )
         banner += (
             '<div class="banner incomplete" id="expired"><span>⚠ '
             f"{plural(len(expired), 'suppression')} expired: no longer applied</span>"
