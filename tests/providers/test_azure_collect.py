@@ -42,7 +42,12 @@ from scanner.inventory import (
 )
 
 FAST = AzureOptions(max_retries=0, max_workers=4)
-CREDENTIAL_UNSET = ("AZURE_USERNAME", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE")
+CREDENTIAL_UNSET = (
+    "AZURE_USERNAME",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_TOKEN_CREDENTIALS",
+)
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,7 @@ def protocol(value: Any) -> str:
 
 def security_rule(rule: Any, sub: str, nsg: Entity) -> FirewallRule:
     sources = [get(rule, "source_address_prefix"), *(get(rule, "source_address_prefixes") or ())]
-    sources += [get(g, "id") for g in get(rule, "source_application_security_groups") or ()]
+    sources += [lid(get(g, "id")) for g in get(rule, "source_application_security_groups") or ()]
     source_list = tuple(dict.fromkeys(str(s) for s in sources if s))
     targets = [
         get(rule, "destination_address_prefix"),
