@@ -104,14 +104,21 @@ def exposed_on_port(rules: Sequence[FirewallRule], port: int) -> dict[str, list[
 def instance_admin_ports(
     inv: Inventory, vm: ComputeInstance, admin_ports: Iterable[int]
 ) -> list[int]:
-    """Admin ports the firewalls of the instance's networks open to it from the world."""
-    sets = set(vm.firewall_set_ids)
-    rules = [r for r in inv.of(FirewallRule) if r.set_id in sets]
+    """Admin ports the firewall of one of the instance's networks opens to it from the world
+    (each network interface's traffic meets only its own network's rules)."""
+    by_set: dict[str, list[FirewallRule]] = {i: [] for i in vm.firewall_set_ids}
+    for rule in inv.of(FirewallRule):
+        if rule.set_id in by_set:
+            by_set[rule.set_id].append(rule)
     targets = instance_targets(vm)
     return sorted(
         port
         for port in set(admin_ports)
-        if any(_exposing_for(rules, targets, Port(port, proto)) for proto in PORT_PROTOCOLS)
+        if any(
+            _exposing_for(rules, targets, Port(port, proto))
+            for rules in by_set.values()
+            for proto in PORT_PROTOCOLS
+        )
     )
 
 

@@ -10,6 +10,7 @@ from tests.checks.builders import only
 from tests.checks.gcp_builders import (
     APP_SA,
     FW_SET,
+    NETWORK,
     fw,
     fw_set,
     gap,
@@ -134,3 +135,19 @@ def test_public_ip_check_names_the_admin_port_only_when_the_instance_is_targeted
 def test_gap_on_firewalls_is_error() -> None:
     findings = run(ADMIN, gaps=(gap(("firewall_rule",)),))
     assert {f.status for f in findings} == {Status.ERROR}
+
+
+def test_a_deny_in_another_network_does_not_shadow() -> None:
+    """An instance with a NIC in two networks meets each network's rules separately."""
+    other = NETWORK.replace("prod-vpc", "mgmt-vpc")
+    deny = ssh("deny-ssh-mgmt", action="deny", priority=10, network=other)
+    both = vm("dual", public_ips=("34.1.2.6",), firewall_set_ids=(FW_SET, f"{other}/firewalls"))
+    findings = run(
+        "any.compute.public_ip_attached",
+        fw_set(),
+        fw_set(other),
+        ssh("allow-ssh"),
+        deny,
+        both,
+    )
+    assert only(findings, both.id).evidence["admin_ports_open_to_world"] == [22]
