@@ -4,14 +4,19 @@ read-only proof."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from fixtures.gcp.fake_google import FakeGoogle
+from fixtures.gcp.credentials import fake_env, write_key_file
+from fixtures.gcp.fake_google import FakeGoogle, running
+from fixtures.gcp.scenarios import ProjectBuilder
 from providers.gcp import GcpOptions, collect
+from scanner.environ import patched_environment
 from scanner.inventory import (
     ComputeInstance,
     Disk,
+    FlowLogConfig,
     GapReason,
     Inventory,
     MachineImage,
@@ -204,3 +209,20 @@ def test_impersonation_goes_through_the_endpoint(
         minted and minted[0].path == f"/v1/projects/-/serviceAccounts/{target}:generateAccessToken"
     )
     assert not [r for r in gcp_fake.requests() if r.mutating]
+
+
+def test_absent_fields_through_the_real_client(tmp_path: Path, gcp_env: dict[str, str]) -> None:
+    """proto3: an absent shieldedInstanceConfig / logConfig must not read as False or on."""
+    b = ProjectBuilder("bare", "300000000001")
+    net = b.network("n")
+    sub = b.subnet(net, "s", "us-east1", "10.0.0.0/24", flow_logs=None)
+    b.instance("vm", "us-east1-b", sub, shielded=None, sa_email=None)
+    with running([b.data]) as fake:
+        key = write_key_file(tmp_path, token_uri=f"{fake.base}/token")
+        with patched_environment(fake_env(fake.base, key)):
+            inv = _scan(projects=("bare",))
+    vm = inv.of(ComputeInstance)[0]
+    assert (vm.secure_boot, vm.vtpm, vm.integrity_monitoring) == (None, None, None)
+    assert vm.identity_ref is None and vm.login.central_login is False
+    assert [f.enabled for f in inv.of(FlowLogConfig)] == [False]
+    assert inv.gaps == ()
