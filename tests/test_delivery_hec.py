@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,16 @@ def test_hec_sink_checks_url_token_and_ca(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="only applies to an https"):
         hec_sink("http://h", token_env=None, index=None, sourcetype="s", ca_file=junk,
                  environ=env)  # fmt: skip
+
+
+def test_an_idle_connection_dropped_by_the_collector_is_reopened_without_backoff() -> None:
+    def no_backoff(seconds: float) -> None:
+        pytest.fail(f"backed off {seconds} s before reconnecting")
+
+    with hec_server() as hec:
+        client = HecClient(sink(hec.url))
+        client.send(events(1))
+        assert client._conn is not None and client._conn.sock is not None
+        client._conn.sock.shutdown(socket.SHUT_RDWR)  # as if the server had closed it
+        got = deliver_to(client, events(3), 3, cfg(), name="hec", sleep=no_backoff)
+    assert got.ok and len(hec.events) == 4

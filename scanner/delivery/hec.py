@@ -70,6 +70,7 @@ class HecClient:
         path = parts.path.rstrip("/")
         self._path = path if path else EVENT_PATH
         self._conn: http.client.HTTPConnection | None = None
+        self._reused = False
         self._event_host = host or socket.gethostname()
         self._ssl: ssl.SSLContext | None = None
         if self._https:
@@ -114,10 +115,15 @@ class HecClient:
             "User-Agent": f"cldscan/{__version__}",
         }
         try:
-            conn = self._connection()
-            conn.request("POST", self._path, body=body, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
+            try:
+                response, payload = self._post(body, headers)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if not self._reused:
+                    raise
+                # The collector dropped an idle keep-alive connection: open a new one now
+                # rather than after a backoff.
+                self.close()
+                response, payload = self._post(body, headers)
         except ssl.SSLCertVerificationError as exc:
             self.close()
             raise Permanent(f"TLS verification failed: {exc.verify_message}") from None
@@ -136,6 +142,13 @@ class HecClient:
         if status == 429 or status >= 500:
             raise Transient(text, _retry_after(response.getheader("Retry-After")))
         raise Permanent(text)
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[http.client.HTTPResponse, bytes]:
+        self._reused = self._conn is not None
+        conn = self._connection()
+        conn.request("POST", self._path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response, response.read()
 
     def close(self) -> None:
         if self._conn is not None:
