@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import structlog
 
@@ -65,6 +66,8 @@ class ScanReport:
     scopes: tuple[ScanScope, ...]
     gaps: tuple[Gap, ...]
     tool_version: str = ""
+    collected_at: datetime | None = None
+    """When the inventory was collected (from the inventory or its snapshot)."""
     expired_suppressions: tuple[Suppression, ...] = ()
     """Suppression entries past their expiry date: they no longer applied."""
     unused_suppressions: tuple[Suppression, ...] = ()
@@ -214,4 +217,5 @@ def evaluate(
         scopes=inv.scopes,
         gaps=inv.gaps,
         tool_version=inv.tool_version,
+        collected_at=inv.collected_at,
     )

@@ -46,6 +46,7 @@ GCP = ScanScope("gcp", "demo-project", "projects/demo-project", "demo", ("europe
 SCRIPT_PROBE = "<script>alert(1)</script>"
 IMG_PROBE = '<img src=x onerror="window.__pwned=1">'
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+COLLECTED = datetime(2026, 1, 1, 23, 0, 0, tzinfo=UTC)
 DEMO = (sys.executable, "-m", "scanner.cli", "demo", "--provider", "aws")
 
 
@@ -111,7 +112,13 @@ def sample_inventory() -> Inventory:
         GapReason.ACCESS_DENIED,
         f"AccessDenied {SCRIPT_PROBE}",
     )
-    return Inventory(entities=entities, gaps=(gap,), scopes=(AWS, GCP), tool_version="0.1.0")
+    return Inventory(
+        entities=entities,
+        gaps=(gap,),
+        scopes=(AWS, GCP),
+        collected_at=COLLECTED,
+        tool_version="0.1.0",
+    )
 
 
 def world_ssh(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
@@ -267,6 +274,12 @@ def test_control_counts_equal_the_json_document(report: ScanReport, page: Path) 
         assert int(shown["passed"]) == c["passed"], cid
         assert int(shown["failed"]) == c["failed"], cid
         assert int(shown["errors"]) == c["errors"], cid
+
+
+def test_header_says_when_collected_and_generated(page: Path) -> None:
+    text = page.read_text("utf-8")
+    assert 'configuration collected <time datetime="2026-01-01T23:00:00+00:00">' in text
+    assert 'report generated <time datetime="2026-01-02T03:04:05+00:00">' in text
 
 
 def test_incomplete_banner_names_scopes_and_gaps(page: Path) -> None:

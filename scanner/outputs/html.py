@@ -88,6 +88,13 @@ def _scopes_not_evaluated(findings: Iterable[Finding]) -> set[tuple[str, str, st
     }
 
 
+def _time(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return (
+        f'<time datetime="{e(utc.isoformat())}">{e(utc.strftime("%Y-%m-%d %H:%M:%S"))} UTC</time>'
+    )
+
+
 def _header(report: ScanReport, now: datetime) -> str:
     counts = {s: sum(f.status is s for f in report.findings) for s in Status}
     suppressed = sum(accepted(f) for f in report.findings)
@@ -151,9 +158,12 @@ def _header(report: ScanReport, now: datetime) -> str:
     return (
         "<header><h1>cldscan audit report</h1>"
         f'<p class="meta">{e(FRAMEWORK.name)} cloud controls · cldscan {version} · '
-        f'generated <time datetime="{e(now.isoformat())}">'
-        f"{e(now.strftime('%Y-%m-%d %H:%M:%S UTC'))}</time> · providers: "
-        f"{e(', '.join(providers) or 'none')}</p>"
+        + (
+            f"configuration collected {_time(report.collected_at)} · "
+            if report.collected_at
+            else ""
+        )
+        + f"report generated {_time(now)} · providers: {e(', '.join(providers) or 'none')}</p>"
         f'{banner}<dl class="totals">{totals}</dl>'
         '<nav aria-label="Sections"><ul><li><a href="#scope">Scope</a></li>'
         '<li><a href="#controls">Controls</a></li><li><a href="#findings">Findings</a></li>'
