@@ -97,14 +97,14 @@ def world_ingress_all_ports(inv: Inventory, cfg: CheckConfig) -> Iterator[Result
             what = ", ".join(sorted({traffic_text(r) for r in exposed}))
             yield Result.failed(
                 fw_set,
-                f"{fw_set.set_kind} {label(fw_set)} admits the internet to {what}",
+                f"{_set_text(fw_set)} admits the internet to {what}",
                 set_kind=fw_set.set_kind,
                 rules=[describe_rule(r) for r in exposed],
             )
         else:
             yield Result.passed(
                 fw_set,
-                f"{fw_set.set_kind} {label(fw_set)} admits no world traffic on every port",
+                f"{_set_text(fw_set)} admits no world traffic on every port",
                 set_kind=fw_set.set_kind,
             )
 
@@ -168,7 +168,7 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
         if not open_ports:
             yield Result.passed(
                 fw_set,
-                f"{fw_set.set_kind} {label(fw_set)} admits no world traffic to admin ports "
+                f"{_set_text(fw_set)} admits no world traffic to admin ports "
                 f"{', '.join(map(str, ports))}",
                 admin_ports=ports,
             )
@@ -185,7 +185,7 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
         )
         yield Result.failed(
             fw_set,
-            f"{fw_set.set_kind} {label(fw_set)} admits the internet to {open_text}"
+            f"{_set_text(fw_set)} admits the internet to {open_text}"
             + (f" and guards {len(public)} resource(s) with a public IP" if public else ""),
             severity=Severity.CRITICAL if public else None,
             set_kind=fw_set.set_kind,
@@ -194,6 +194,12 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
             rules=[describe_rule(r) for r in exposed.values()],
             public_targets=public,
         )
+
+
+def _set_text(fw_set: FirewallRuleSet) -> str:
+    if fw_set.provider == "gcp":
+        return f"the VPC firewall of network {fw_set.name or fw_set.network_id}"
+    return f"{fw_set.set_kind} {label(fw_set)}"
 
 
 def _public_targets(inv: Inventory, fw_set: FirewallRuleSet, ports: list[int]) -> list[str]:

@@ -35,7 +35,7 @@ def status(check_id: str, *rules: Entity) -> Status:
 def test_allow_all_from_the_world_fails_every_port_check() -> None:
     f = only(run(ALL, fw_set(), implied_deny(), fw("allow-everything")), FW_SET)
     assert f.status is Status.FAIL and f.severity is Severity.CRITICAL
-    assert "all traffic" in f.message
+    assert f.message == "the VPC firewall of network prod-vpc admits the internet to all traffic"
     assert f.evidence["rules"][0]["id"].endswith("/global/firewalls/allow-everything/allow/0")
 
 
