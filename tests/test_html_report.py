@@ -324,6 +324,15 @@ def test_failing_resources_carry_their_providers_remediation(page: Path) -> None
     assert "Hypervisor and storage isolation" in text  # a manual part of CLD.9.5.1
 
 
+def test_control_cards_cap_listed_resources_but_the_table_has_all() -> None:
+    many = tuple(_aws_rule("us-east-1", n, f"open-{n}", True) for n in range(55))
+    report = evaluate(Inventory(entities=many, scopes=(AWS,)), CHECKS)
+    text = html_format.document(report, now=NOW)
+    assert "Failing resources (55)" in text
+    assert text.count("… and 5 more: see the findings table.") == 2  # two controls
+    assert text.count('<tr data-order="') == 55
+
+
 def test_empty_report_renders() -> None:
     text = html_format.document(evaluate(Inventory(scopes=(AWS,)), CHECKS), now=NOW)
     assert "Findings (0)" in text
