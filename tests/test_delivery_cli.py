@@ -265,3 +265,28 @@ def test_suppression_and_lifecycle_fields_travel_with_the_events(
         assert msg["params"]["suppressed"] == "true" and int(msg["pri"]) % 8 == 5
     assert len(by_id) == len(hec.events) == 4
     assert {m["params"].get("lifecycle") for m in by_id.values()} >= {"new"}
+
+
+def test_gzip_to_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from scanner.delivery.cli_options import pop_delivery
+    from scanner.errors import ConfigurationError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def options() -> dict[str, object]:
+        return {
+            "output_dir": None, "gzip_output": True, "delivery_format": "ocsf",
+            "hec_url": None, "hec_token_env": None, "hec_index": None,
+            "hec_sourcetype": None, "hec_ca": None, "syslog_url": None, "syslog_ca": None,
+            "syslog_cert": None, "syslog_key": None, "syslog_facility": "local0",
+            "delivery_attempts": 5,
+        }  # fmt: skip
+
+    monkeypatch.setattr("sys.stdout", Terminal())
+    with pytest.raises(ConfigurationError, match="binary data to the terminal"):
+        pop_delivery(options(), None)
+    assert pop_delivery(options(), Path("f.gz")).gzip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,8 @@ def pop_delivery(kwargs: dict[str, Any], output: Path | None) -> Delivery:
     record_format = str(kwargs.pop("delivery_format")).lower()
     if output is not None and output_dir is not None:
         raise ConfigurationError("--output and --output-dir exclude each other")
+    if gzip_output and output is None and output_dir is None and sys.stdout.isatty():
+        raise ConfigurationError("--gzip would write binary data to the terminal: use --output")
     sinks = pop_sinks(kwargs, record_format)
     if (sinks.hec or sinks.syslog) and output is None and output_dir is None:
         raise ConfigurationError(
