@@ -233,6 +233,40 @@ def test_sample_report_has_every_status_and_both_providers(report: ScanReport) -
     assert {f.resource.provider for f in report.findings} == {"aws", "gcp"}
 
 
+_VOID = {"meta", "link", "br", "wbr", "img", "input", "hr"}
+
+
+class _Nesting(HTMLParser):
+    """Every element the report opens is closed, in order (SVG shapes self-close)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            self.errors.append(f"end tag for void {tag}")
+        elif not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
+def test_markup_is_well_nested(page: Path) -> None:
+    checker = _Nesting()
+    checker.feed(page.read_text("utf-8"))
+    assert checker.errors == []
+    assert checker.stack == []
+
+
 def test_page_is_self_contained(page: Path) -> None:
     parsed = _parse(page.read_text("utf-8"))
     for tag, attrs in parsed.tags:
