@@ -196,4 +196,17 @@ def open_session(options: GcpOptions) -> GcpSession:
         source = getattr(credentials, "_source_credentials", None)
         if isinstance(source, Credentials):
             keep_on_endpoint(source)
+    check_credentials(credentials)
     return GcpSession(credentials, options, endpoint)
+
+
+def check_credentials(credentials: Credentials) -> None:
+    """Fetch a token once, so rejected credentials stop the scan before any collection."""
+    from google.auth.transport.requests import Request
+
+    try:
+        credentials.refresh(Request())  # type: ignore[no-untyped-call]
+    except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError) as exc:
+        raise ConfigurationError(
+            f"Google rejected the credentials: {one_line(str(exc), limit=200)}"
+        ) from None

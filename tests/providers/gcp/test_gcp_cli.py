@@ -56,3 +56,13 @@ def test_scan_reports_both_projects(gcp_fake: FakeGoogle, gcp_env: dict[str, str
 def test_exclusive_discovery_options(gcp_env: dict[str, str]) -> None:
     done = _cldscan(["scan", "gcp", "--organization", "1", "--folder", "2"], gcp_env)
     assert done.returncode == 2 and "exclusive" in done.stderr
+
+
+def test_rejected_credentials_stop_before_collection(
+    gcp_fake: FakeGoogle, gcp_env: dict[str, str]
+) -> None:
+    gcp_fake.fail(r"^/token$", status=400, reason="invalid_grant")
+    done = _cldscan(["scan", "gcp", "--project", "acme-good"], gcp_env)
+    assert done.returncode == 2, done.stderr
+    assert "Google rejected the credentials" in done.stderr and "Traceback" not in done.stderr
+    assert {r.path for r in gcp_fake.requests()} == {"/token"}
