@@ -102,11 +102,15 @@ def exposed_on_port(rules: Sequence[FirewallRule], port: int) -> dict[str, list[
 
 
 def instance_admin_ports(
-    inv: Inventory, vm: ComputeInstance, admin_ports: Iterable[int]
+    inv: Inventory,
+    vm: ComputeInstance,
+    admin_ports: Iterable[int],
+    only_set: str | None = None,
 ) -> list[int]:
-    """Admin ports the firewall of one of the instance's networks opens to it from the world
-    (each network interface's traffic meets only its own network's rules)."""
-    by_set: dict[str, list[FirewallRule]] = {i: [] for i in vm.firewall_set_ids}
+    """Admin ports the firewall of one of the instance's networks (or of ``only_set``) opens
+    to it from the world; each interface's traffic meets only its own network's rules."""
+    sets = [i for i in vm.firewall_set_ids if only_set in (None, i)]
+    by_set: dict[str, list[FirewallRule]] = {i: [] for i in sets}
     for rule in inv.of(FirewallRule):
         if rule.set_id in by_set:
             by_set[rule.set_id].append(rule)
@@ -133,7 +137,7 @@ def public_targets(
         for vm in inv.of(ComputeInstance)
         if fw_set.id in vm.firewall_set_ids
         and vm.public_ips
-        and instance_admin_ports(inv, vm, ports)
+        and instance_admin_ports(inv, vm, ports, only_set=fw_set.id)
     )
 
 

@@ -151,3 +151,22 @@ def test_a_deny_in_another_network_does_not_shadow() -> None:
         both,
     )
     assert only(findings, both.id).evidence["admin_ports_open_to_world"] == [22]
+
+
+def test_critical_only_for_the_network_that_exposes_the_instance() -> None:
+    """The prod network opens SSH only to tag web (not this instance); mgmt opens it to all."""
+    other = NETWORK.replace("prod-vpc", "mgmt-vpc")
+    both = vm("dual", public_ips=("34.1.2.6",), firewall_set_ids=(FW_SET, f"{other}/firewalls"))
+    web_only = ssh("ssh-web", targets=("tag:web",))
+    mgmt = ssh("mgmt-ssh", network=other)
+    findings = run(ADMIN, fw_set(), fw_set(other), web_only, mgmt, both)
+    prod, mgmt_fw = only(findings, FW_SET), only(findings, f"{other}/firewalls")
+    assert (prod.status, prod.severity, prod.evidence["public_targets"]) == (
+        Status.FAIL,
+        Severity.HIGH,
+        [],
+    )
+    assert (mgmt_fw.severity, mgmt_fw.evidence["public_targets"]) == (
+        Severity.CRITICAL,
+        [both.id],
+    )
