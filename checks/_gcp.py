@@ -44,7 +44,13 @@ GCP = "gcp"
 DEFAULT_COMPUTE_SA = "-compute@developer.gserviceaccount.com"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 PRIVATE_SERVICES_PEERING = "servicenetworking-googleapis-com"
-"""The peering private services access creates to Google's service producer network."""
+"""The peering private services access creates to Google's service producer network (a
+network named ``servicenetworking`` in a Google-owned tenant project)."""
+_SHIELDED = {
+    "secure_boot": "secure boot",
+    "vtpm": "vTPM",
+    "integrity_monitoring": "integrity monitoring",
+}
 PRIMITIVE_ADMIN_ROLES = frozenset({"roles/owner", "roles/editor"})
 
 
@@ -172,7 +178,10 @@ def judge_peering(inv: Inventory, peering: NetworkPeering) -> Result | None:
         "peer_network": peering.peer_network_id,
         "custom_routes_exchanged": peering.transit,
     }
-    if short_id(peering.id) == PRIVATE_SERVICES_PEERING:
+    if (
+        short_id(peering.id) == PRIVATE_SERVICES_PEERING
+        and short_id(peering.peer_network_id) == "servicenetworking"
+    ):
         return Result.passed(
             peering,
             f"peering {label(peering)} is private services access to Google's producer network",
@@ -226,12 +235,12 @@ def judge_shielded(vm: ComputeInstance) -> Result:
         "vtpm": vm.vtpm,
         "integrity_monitoring": vm.integrity_monitoring,
     }
-    off = [name.replace("_", " ") for name, value in flags.items() if value is False]
+    off = [_SHIELDED[name] for name, value in flags.items() if value is False]
     if off:
         return Result.failed(
             vm, f"instance {label(vm)} runs with Shielded VM {', '.join(off)} off", **flags
         )
-    unknown = [name.replace("_", " ") for name, value in flags.items() if value is None]
+    unknown = [_SHIELDED[name] for name, value in flags.items() if value is None]
     if unknown:
         return not_reported(vm, f"Shielded VM setting(s) {', '.join(unknown)}")
     return Result.passed(
@@ -306,7 +315,7 @@ def judge_disk(disk: Disk) -> Result:
     evidence: dict[str, Any] = {"key_type": disk.key_type, "key_id": disk.key_id}
     if disk.encrypted is False:
         return Result.failed(disk, f"disk {label(disk)} is not encrypted", **evidence)
-    if disk.key_type is None or disk.encrypted is None:
+    if disk.key_type not in ("provider", "customer", "supplied") or disk.encrypted is None:
         return not_reported(disk, "encryption key type")
     if disk.key_type in ("customer", "supplied"):
         what = (

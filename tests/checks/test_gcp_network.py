@@ -60,8 +60,11 @@ def test_inactive_peering_is_skipped_and_unknown_peer_is_error() -> None:
 
 
 def test_private_services_access_peering_passes() -> None:
-    google = peering("abc123-tp", name="servicenetworking-googleapis-com")
+    producer = f"{API}/projects/abc123-tp/global/networks/servicenetworking"
+    google = peering("abc123-tp", name="servicenetworking-googleapis-com", peer_network_id=producer)
     assert [f.status for f in run(PEERING, google)] == [Status.PASS]
+    impostor = peering("abc123-tp", name="servicenetworking-googleapis-com")
+    assert [f.status for f in run(PEERING, impostor)] == [Status.FAIL]
 
 
 def subnet(name: str = "app", purpose: str = "PRIVATE") -> Subnet:
