@@ -319,7 +319,7 @@ def test_header_says_when_collected_and_generated(page: Path) -> None:
 def test_incomplete_banner_names_scopes_and_gaps(page: Path) -> None:
     text = page.read_text("utf-8")
     assert "Incomplete: 1 scope not evaluated" in text
-    assert "aws 123456789012 eu-west-1. 1 finding ERROR" in text
+    assert "aws 123456789012 eu-west-1. 1 finding not evaluated (ERROR)" in text
     assert "ec2:DescribeSecurityGroups" in text
     assert "access_denied" in text
 

@@ -121,7 +121,7 @@ def _header(report: ScanReport, now: datetime) -> str:
         }
         where = ", ".join(" ".join(scope) for scope in sorted(unseen))
         errors = (
-            f"{plural(counts[Status.ERROR], 'finding')} ERROR (not evaluated): "
+            f"{plural(counts[Status.ERROR], 'finding')} not evaluated (ERROR): "
             if counts[Status.ERROR]
             else "Findings were not evaluated there: "
         )
