@@ -187,6 +187,7 @@ class Syslog:
     connections: int = 0
     peers: list[dict[str, Any]] = field(default_factory=list)
     """Client certificates seen (mutual TLS)."""
+    closed: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def messages(self) -> list[dict[str, Any]]:
@@ -221,16 +222,26 @@ def read_frames(stream: Any) -> Iterator[bytes]:
 
 
 @contextmanager
-def syslog_server(*, cert: Cert | None = None, client_ca: Cert | None = None) -> Iterator[Syslog]:
+def syslog_server(
+    *, cert: Cert | None = None, client_ca: Cert | None = None, close_after: int | None = None
+) -> Iterator[Syslog]:
+    """``close_after``: the first connection is closed after that many frames (a receiver
+    restart); ``state.closed`` is set then."""
     state = Syslog()
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             with state.lock:
                 state.connections += 1
-            for frame in read_frames(self.rfile):
+                first = state.connections == 1
+            for read, frame in enumerate(read_frames(self.rfile), 1):
                 with state.lock:
                     state.frames.append(frame)
+                if first and close_after is not None and read == close_after:
+                    # shutdown acts at once; close() waits for the makefile references.
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    state.closed.set()
+                    return
 
     class Server(socketserver.ThreadingTCPServer):
         daemon_threads = True

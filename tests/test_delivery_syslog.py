@@ -164,3 +164,18 @@ def test_unusable_tls_files_are_usage_errors(tmp_path: Path) -> None:
             syslog_sink("tls://localhost:6514", **kwargs)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="only apply to a tls://"):
         syslog_sink("tcp://localhost:514", ca_file=None, client_cert=junk)
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_a_receiver_restart_between_batches_loses_nothing(tmp_path: Path, tls: bool) -> None:
+    cert = make_cert(tmp_path) if tls else None
+    with syslog_server(cert=cert, close_after=3) as rx:
+        url = f"{'tls' if tls else 'tcp'}://localhost:{rx.port}"
+        client = SyslogClient(syslog_sink(url, ca_file=cert.cert if cert else None))
+        client.send([ocsf(i) for i in range(3)])
+        assert rx.closed.wait(5)
+        client.send([ocsf(i) for i in range(3, 6)])  # must not go into the closed session
+        client.close()
+    ids = [m["params"]["finding_id"] for m in rx.messages()]
+    assert ids == [f"fid-{i}" for i in range(6)]
+    assert rx.connections == 2

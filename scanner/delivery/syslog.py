@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 import ssl
 from datetime import UTC, datetime
@@ -134,6 +135,10 @@ class SyslogClient:
         return len(event.encode("utf-8")) + 200
 
     def _socket(self) -> socket.socket:
+        if self._sock is not None and not self._alive(self._sock):
+            # The receiver closed or reset the connection since the last batch (a
+            # restart): a write now would be accepted by the kernel and then lost.
+            self.close()
         if self._sock is None:
             sock = socket.create_connection(
                 (self.sink.host, self.sink.port), timeout=self.sink.timeout_s
@@ -147,6 +152,26 @@ class SyslogClient:
                     raise
             self._sock = sock
         return self._sock
+
+    def _alive(self, sock: socket.socket) -> bool:
+        """Receivers never write to a syslog client, so anything readable is a close,
+        a reset or a TLS alert; TLS housekeeping (session tickets) does not count."""
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return True
+        sock.setblocking(False)
+        try:
+            if isinstance(sock, ssl.SSLSocket):
+                data = sock.recv(1)
+            else:
+                data = sock.recv(1, socket.MSG_PEEK)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return True
+        except OSError:
+            return False
+        finally:
+            sock.settimeout(self.sink.timeout_s)
+        return bool(data)
 
     def _refused(self, sock: ssl.SSLSocket) -> None:
         """Wait briefly for a refusal: under TLS 1.3 a receiver that rejects the client
