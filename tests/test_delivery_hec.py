@@ -209,3 +209,13 @@ def test_an_idle_connection_dropped_by_the_collector_is_reopened_without_backoff
         client._conn.sock.shutdown(socket.SHUT_RDWR)  # as if the server had closed it
         got = deliver_to(client, events(3), 3, cfg(), name="hec", sleep=no_backoff)
     assert got.ok and len(hec.events) == 4
+
+
+def test_default_bounds_over_a_large_run() -> None:
+    many = [json.dumps({"n": i, "pad": "p" * 300}) for i in range(2600)]
+    with hec_server() as hec:
+        got = deliver_to(HecClient(sink(hec.url)), iter(many), 2600, Delivery(), name="hec")
+    assert got.ok and got.delivered == 2600
+    # 500 events of ~460 bytes each stay under 512 KiB: the count bound decides.
+    assert hec.requests == 6
+    assert [e["event"]["n"] for e in hec.events] == list(range(2600))
