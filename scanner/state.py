@@ -217,6 +217,16 @@ class StateStore:
             "updated_at": now.isoformat(),
             "findings": {fid: seen[fid].record() for fid in sorted(seen)},
         }
+        try:
+            self._replace(doc)
+        except OSError as exc:
+            raise StateError(
+                f"the findings were written, but the state {self.path} could not be saved "
+                f"({exc.strerror or exc}); the previous state is intact and the next run "
+                "reports these changes again"
+            ) from None
+
+    def _replace(self, doc: Mapping[str, Any]) -> None:
         for stale in self.directory.glob(f".{self.path.name}.*"):
             stale.unlink(missing_ok=True)  # left by a run killed mid-write; we hold the lock
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.directory)

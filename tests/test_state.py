@@ -194,7 +194,7 @@ def test_a_write_that_fails_half_way_leaves_the_previous_state(
         raise OSError("killed during fsync")
 
     monkeypatch.setattr(os, "fsync", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StateError, match=r"could not be saved \(killed during fsync\); the prev"):
         runs.run(inventory((1, True), (4, True)))
     assert runs.store.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.json", "test.lock"]
@@ -383,3 +383,27 @@ def test_lifecycle_in_ocsf_events_and_csv(tmp_path: Path) -> None:
     buf = io.StringIO()
     render(report, buf, "table")
     assert "LIFECYCLE" in buf.getvalue() and "open since 2026-01-01" in buf.getvalue()
+
+
+def test_reader_closing_stdout_early_keeps_the_previous_state(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    snap, state = tmp_path / "snap.json", tmp_path / "state"
+    write_snapshot(inventory((1, True)), snap)
+    first = cli_run(snap, state, "-f", "jsonl")
+    assert first.exit_code == 3
+    before = (state / f"aws-{ACCOUNT}.json").read_bytes()
+    write_snapshot(inventory((1, True), (4, True)), snap)
+    # the test checks exist only in this process: evaluate the built-in ones instead, so
+    # the run has findings (its output is lost either way) and a state to save
+    cmd = [sys.executable, "-m", "scanner.cli", "evaluate", str(snap), "--state-dir", str(state)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before cldscan writes anything
+    _, err = proc.communicate(timeout=120)
+    assert "state_not_saved" in err, err
+    assert (state / f"aws-{ACCOUNT}.json").read_bytes() == before
+    # the same run with a reader that stays does save the state
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    assert (state / f"aws-{ACCOUNT}.json").read_bytes() != before

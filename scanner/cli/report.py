@@ -56,9 +56,9 @@ def select_checks(out: OutputOptions, provider: str | None = None) -> list[Check
 
 def write_output(
     path: Path | None, emit: Callable[[TextIO], None], *, compress: bool = False
-) -> None:
+) -> bool:
     """To stdout, or atomically to ``path``: a failed run leaves an old file intact.
-    ``compress`` gzips either."""
+    ``compress`` gzips either. False when the reader closed stdout before the end."""
     if path is None:
         try:
             if compress:
@@ -72,10 +72,12 @@ def write_output(
         except BrokenPipeError:
             # The reader stopped (``| head``): the verdict and exit status still stand.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return
+            return False
+        return True
     from scanner.delivery.files import write_atomic
 
     write_atomic(path, emit, compress=compress)
+    return True
 
 
 def output_path(out: OutputOptions, report: ScanReport, fmt: str) -> Path | None:
@@ -156,10 +158,17 @@ def _write_report(
     path = output_path(out, report, fmt)
     from scanner.delivery.files import wants_gzip
 
-    write_output(
+    written = write_output(
         path, lambda stream: render(shown, stream), compress=wants_gzip(path, out.delivery.gzip)
     )
-    commit()
+    if written:
+        commit()
+    elif out.state_dir is not None:
+        structlog.get_logger(__name__).warning(
+            "state_not_saved",
+            reason="the reader closed stdout before every finding was written",
+            effect="the next run reports these changes again",
+        )
     if out.delivery.output_dir is not None:
         click.echo(f"cldscan: wrote {path}", err=True)
 
