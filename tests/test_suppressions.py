@@ -233,6 +233,7 @@ def test_table_marks_suppressed_after_real_failures(report: ScanReport) -> None:
     assert lines[1].split()[0] == "FAIL" and "(suppressed)" not in lines[1]
     assert lines[2].startswith("FAIL (suppressed)")
     assert "SUPPRESSED" in buf.getvalue()
+    assert "s.yaml:1  1 finding(s)  owner ops  until 2026-12-31: sandbox" in buf.getvalue()
 
 
 def test_ocsf_suppressed_events_validate(report: ScanReport) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -147,6 +148,13 @@ def render(report: ScanReport, stream: TextIO) -> None:
             for s in summaries
         ],
     )
+    applied = Counter(f.suppression for f in report.findings if f.suppression)
+    if applied:
+        stream.write("\nSuppressions applied (accepted FAIL findings):\n")
+        for mark, count in applied.items():
+            until = f"until {mark.expires}" if mark.expires else "no expiry"
+            line = f"  {mark.entry}  {count} finding(s)  owner {mark.owner}  {until}: {mark.reason}"
+            stream.write((_cut(line, table.width - 1) if table.width else line) + "\n")
     if report.expired_suppressions:
         stream.write("\nExpired suppressions (no longer applied):\n")
         for mark in report.expired_suppressions:
