@@ -229,16 +229,24 @@ def subnet_flow_logs(inv: Inventory) -> Iterator[Result]:
 
 
 def judge_shielded(vm: ComputeInstance) -> Result:
-    """CIS GCP 4.8: Shielded VM with secure boot, vTPM and integrity monitoring."""
+    """CIS GCP 4.8: Shielded VM with secure boot, vTPM and integrity monitoring. The boot
+    mode is judged only when reported (``bios`` fails): the Shielded VM flags decide."""
     flags: dict[str, Any] = {
         "secure_boot": vm.secure_boot,
         "vtpm": vm.vtpm,
         "integrity_monitoring": vm.integrity_monitoring,
     }
     off = [_SHIELDED[name] for name, value in flags.items() if value is False]
-    if off:
+    bios = (vm.boot_mode or "").lower() == "bios"
+    if off or bios:
+        lacks = [f"Shielded VM {', '.join(off)} off"] if off else []
+        if bios:
+            lacks.append("a boot disk that boots with BIOS (Shielded VM needs UEFI)")
         return Result.failed(
-            vm, f"instance {label(vm)} runs with Shielded VM {', '.join(off)} off", **flags
+            vm,
+            f"instance {label(vm)} runs with " + " and ".join(lacks),
+            boot_mode=vm.boot_mode,
+            **flags,
         )
     unknown = [_SHIELDED[name] for name, value in flags.items() if value is None]
     if unknown:

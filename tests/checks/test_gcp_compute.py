@@ -180,3 +180,9 @@ def test_public_image_fails_and_unknown_is_error() -> None:
 def test_cloud_platform_scope_alone_is_not_a_failure() -> None:
     assert CLOUD_PLATFORM in vm().identity_scopes
     assert run(IDENTITY, vm())[0].status is Status.ERROR  # the SA itself was not collected
+
+
+def test_bios_boot_disk_fails_and_unreported_boot_mode_is_not_required() -> None:
+    status, message, _ = verdict(BOOT, vm(boot_mode="bios"))
+    assert status is Status.FAIL and "BIOS" in message
+    assert verdict(BOOT, vm(boot_mode="uefi"))[0] is Status.PASS
