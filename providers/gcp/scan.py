@@ -17,7 +17,16 @@ from providers.gcp.units import UNITS, Env, Joins
 from providers.runner import Unit, run_units
 from scanner import __version__
 from scanner.errors import ConfigurationError
-from scanner.inventory import GLOBAL, ComputeInstance, Entity, Inventory, Principal, ScanScope
+from scanner.inventory import (
+    GLOBAL,
+    ComputeInstance,
+    Entity,
+    Inventory,
+    Principal,
+    RoleBinding,
+    RoleDefinition,
+    ScanScope,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -76,9 +85,11 @@ def build_units(session: GcpSession, projects: Iterable[str], joins: Joins) -> l
 
 
 def join(entities: Sequence[Entity], joins: Joins) -> list[Entity]:
-    """Boot image and boot mode (from the boot disk) onto instances; one principal per id,
-    none for a member that is a collected service account's alias."""
+    """Boot image and boot mode (from the boot disk) onto instances; custom roles' admin
+    equivalence onto their bindings; one principal per id, none for a member that is a
+    collected service account's alias."""
     aliases = {alias for e in entities if isinstance(e, Principal) for alias in e.aliases}
+    roles = {e.id: e.admin_equivalent for e in entities if isinstance(e, RoleDefinition)}
     out: list[Entity] = []
     seen: set[str] = set()
     for e in entities:
@@ -86,6 +97,9 @@ def join(entities: Sequence[Entity], joins: Joins) -> list[Entity]:
             if e.id in seen or e.id in aliases:
                 continue
             seen.add(e.id)
+        elif isinstance(e, RoleBinding) and e.admin_equivalent is None and e.role in roles:
+            out.append(replace(e, admin_equivalent=roles[e.role]))
+            continue
         elif isinstance(e, ComputeInstance):
             disk = joins.boot_disk.get(e.id) or ""
             if disk in joins.boot_mode:

@@ -198,6 +198,12 @@ def service_accounts(env: Env) -> Iterator[Item]:
                 yield iam.sa_key(env.ctx, principal.id, key)
 
 
+def custom_roles(env: Env) -> Iterator[Item]:
+    path = f"/v1/projects/{env.project}/roles"
+    for item in env.session.pages("iam", path, "roles", {"view": "FULL", "showDeleted": "true"}):
+        yield iam.custom_role(env.ctx, item)
+
+
 def sinks(env: Env) -> Iterator[Item]:
     for item in env.session.pages("logging", f"/v2/projects/{env.project}/sinks", "sinks"):
         yield logging.sink(env.ctx, item)
@@ -246,6 +252,7 @@ UNITS: tuple[UnitSpec, ...] = (
         iam_policy,
     ),
     UnitSpec("iam.serviceAccounts.list", ("principal", "credential"), service_accounts),
+    UnitSpec("iam.roles.list", ("role_definition",), custom_roles),
     UnitSpec("logging.sinks.list", ("audit_trail",), sinks),
     UnitSpec("monitoring.alertPolicies.list", ("alert_rule",), alerts),
 )

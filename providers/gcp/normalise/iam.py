@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from providers.gcp.normalise.common import CRM, Ctx, Json, parse_time
-from scanner.inventory import GLOBAL, AuditTrail, Credential, Entity, Principal, RoleBinding
+from scanner.inventory import (
+    GLOBAL,
+    AuditTrail,
+    Credential,
+    Entity,
+    Principal,
+    RoleBinding,
+    RoleDefinition,
+)
 
 PRIMITIVE_ADMIN = frozenset({"roles/owner", "roles/editor"})
 ALL_SERVICES = "allServices"
@@ -16,10 +24,38 @@ _MEMBER_KINDS = {
 _PUBLIC = frozenset({"allUsers", "allAuthenticatedUsers"})
 
 
-def admin_equivalent(role: str) -> bool:
-    """Primitive owner/editor, or a predefined/custom role whose name ends in admin."""
+ESCALATION_PERMISSIONS = frozenset(
+    {
+        "resourcemanager.projects.setIamPolicy",
+        "resourcemanager.folders.setIamPolicy",
+        "resourcemanager.organizations.setIamPolicy",
+        "iam.roles.update",
+    }
+)
+"""Permissions that let a holder grant itself anything: a custom role with one of them is
+administrator-equivalent."""
+
+
+def admin_equivalent(role: str) -> bool | None:
+    """Primitive owner/editor or a predefined ``*Admin`` role; ``None`` for a custom role
+    (``projects/…/roles/…``, ``organizations/…/roles/…``), which its permissions decide."""
+    if not role.startswith("roles/"):
+        return None
     leaf = role.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
     return role in PRIMITIVE_ADMIN or leaf.endswith(("admin", "Admin"))
+
+
+def custom_role(ctx: Ctx, item: Json) -> RoleDefinition:
+    """A project custom role (IAM ``roles.list?view=FULL``); deleted roles grant nothing."""
+    permissions = tuple(str(p) for p in item.get("includedPermissions") or ())
+    deleted = bool(item.get("deleted", False))
+    return RoleDefinition(
+        **ctx.base(str(item["name"]), GLOBAL, str(item.get("title") or item["name"])),
+        custom=True,
+        permissions=permissions,
+        assignable_scopes=(f"projects/{ctx.project}",),
+        admin_equivalent=not deleted and bool(ESCALATION_PERMISSIONS & set(permissions)),
+    )
 
 
 def member_type(member: str) -> tuple[str, str]:

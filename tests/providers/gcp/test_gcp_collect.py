@@ -84,6 +84,11 @@ def test_discovery_and_both_projects(gcp_fake: FakeGoogle, gcp_env: dict[str, st
     bad = {e.id: e for e in inv.entities if e.account == BAD}
     public = [e for e in bad.values() if isinstance(e, MachineImage) and e.public]
     assert len(public) == 2
+    custom = {b.role: b.admin_equivalent for b in inv.of(RoleBinding) if "/roles/" in b.role}
+    assert custom == {
+        "projects/acme-good/roles/logReader": False,
+        "projects/acme-bad/roles/iamManager": True,
+    }
     owner = [b for b in inv.of(RoleBinding) if b.role == "roles/owner"]
     assert owner and owner[0].admin_equivalent and owner[0].principal_type == "user"
     assert {d.key_type for d in inv.of(Disk) if d.account == BAD} == {"provider"}
@@ -101,7 +106,7 @@ def test_service_disabled_in_one_project_only(
     assert {g.operation for g in bad_gaps} >= {"compute.instances.list", "compute.firewalls.list"}
     assert not [g for g in inv.gaps if g.account == GOOD]
     assert _kinds(inv, GOOD)["compute_instance"] == 2
-    assert _kinds(inv, BAD)["compute_instance"] == 0 and _kinds(inv, BAD)["role_binding"] == 4
+    assert _kinds(inv, BAD)["compute_instance"] == 0 and _kinds(inv, BAD)["role_binding"] == 5
 
 
 def test_forbidden_method_is_a_gap_with_its_operation(

@@ -260,3 +260,23 @@ def test_common_helpers() -> None:
     assert parse_time("2026-11-17T00:00:00.123456789Z") == datetime(
         2026, 11, 17, 0, 0, 0, 123456, tzinfo=UTC
     )
+
+
+def test_custom_roles_decide_admin_equivalence() -> None:
+    bindings = iam.policy(
+        CTX, {"bindings": [{"role": "projects/p1/roles/x", "members": ["user:a@x.com"]}]}
+    )
+    assert bindings[0].admin_equivalent is None  # type: ignore[attr-defined]
+    admin = iam.custom_role(
+        CTX, {"name": "projects/p1/roles/x", "includedPermissions": ["iam.roles.update"]}
+    )
+    assert admin.admin_equivalent is True and admin.custom is True
+    gone = iam.custom_role(
+        CTX,
+        {
+            "name": "projects/p1/roles/y",
+            "deleted": True,
+            "includedPermissions": ["resourcemanager.projects.setIamPolicy"],
+        },
+    )
+    assert gone.admin_equivalent is False
