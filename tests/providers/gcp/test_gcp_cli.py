@@ -39,8 +39,19 @@ def test_collect_writes_a_snapshot(
     assert done.returncode == 0, done.stderr
     snapshot = json.loads(out.read_text())
     text = json.dumps(snapshot)
-    assert "acme-good" in text and "compute_instance" in text
+    assert "acme-good" in text and "compute_instance" in text and "role_definition" in text
     assert not [r for r in gcp_fake.requests() if r.mutating]
+    # The snapshot evaluates offline to the same verdicts as a live scan.
+    offline = _cldscan(["evaluate", str(out), "-f", "json"], gcp_env)
+    live = _cldscan(["scan", "gcp", "--project", "acme-good", "-f", "json"], gcp_env)
+    assert offline.returncode == live.returncode == 0, offline.stderr + live.stderr
+
+    def verdicts(done: subprocess.CompletedProcess[str]) -> set[tuple[str, str, str]]:
+        doc = json.loads(done.stdout)
+        return {(f["check_id"], f["resource"]["id"], f["status"]) for f in doc["findings"]}
+
+    assert verdicts(offline) == verdicts(live)
+    assert {v[2] for v in verdicts(offline)} == {"PASS"}
 
 
 def test_scan_reports_both_projects(gcp_fake: FakeGoogle, gcp_env: dict[str, str]) -> None:
