@@ -140,11 +140,16 @@ JS = """
       Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", descending ? "descending" : "ascending");
       var sign = descending ? -1 : 1;
-      var order = rows.slice().sort(function (r1, r2) {
-        var c = compare(key(r1.cells[index]), key(r2.cells[index]));
-        return c !== 0 ? sign * c : Number(r1.dataset.order) - Number(r2.dataset.order);
+      var keyed = rows.map(function (r) {
+        return {row: r, key: key(r.cells[index]), order: Number(r.dataset.order)};
       });
-      order.forEach(function (r) { body.appendChild(r); });
+      keyed.sort(function (a, b) {
+        var c = compare(a.key, b.key);
+        return c !== 0 ? sign * c : a.order - b.order;
+      });
+      var sorted = document.createDocumentFragment();
+      keyed.forEach(function (k) { sorted.appendChild(k.row); });
+      body.appendChild(sorted);
     });
   });
 
