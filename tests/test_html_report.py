@@ -334,6 +334,8 @@ def test_status_filter_does_not_hide_incompleteness(report: ScanReport) -> None:
     text = html_format.document(shown, now=NOW)
     assert "Incomplete: 1 scope not evaluated" in text
     assert "✓ Complete" not in text
+    assert 'id="filtered"' in text
+    assert 'id="filtered"' not in html_format.document(report, now=NOW)
 
 
 def test_scope_table_counts_each_account(page: Path) -> None:

@@ -88,6 +88,23 @@ def _scopes_not_evaluated(findings: Iterable[Finding]) -> set[tuple[str, str, st
     }
 
 
+def _filtered(report: ScanReport) -> bool:
+    """Whether some findings the control summaries counted were left out of the output.
+
+    Compared per status and only one way: state can add records (findings resolved by
+    disappearing) that no summary counts."""
+    for summary in report.control_summaries():
+        mine = [f for f in report.findings if summary.control_id in f.controls]
+        if (
+            sum(f.status is Status.PASS for f in mine) < summary.passed
+            or sum(f.failing for f in mine) < summary.failed
+            or sum(accepted(f) for f in mine) < summary.suppressed
+            or sum(f.status is Status.ERROR for f in mine) < summary.errors
+        ):
+            return True
+    return False
+
+
 def _time(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     return (
@@ -155,6 +172,12 @@ def _header(report: ScanReport, now: datetime) -> str:
         f'<div><dt>{e(label)}</dt><dd id="total-{e(key)}">{value}</dd></div>'
         for key, label, value in numbers
     )
+    if _filtered(report):
+        totals += (
+            '<p id="filtered">Only some findings were written (an output filter such as '
+            "<code>--status</code>): these totals and the table cover those; the control "
+            "counts below cover every finding.</p>"
+        )
     return (
         "<header><h1>cldscan audit report</h1>"
         f'<p class="meta">{e(FRAMEWORK.name)} cloud controls · cldscan {version} · '
