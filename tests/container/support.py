@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.harness.client import REPO
 
 BASE_TAG = "localhost/cldscan-base:bookworm"
-IMAGE_TAG = f"localhost/cldscan:test-{os.getpid()}"
+TEST_TAG_PREFIX = "localhost/cldscan:test-"
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 BUILD_TIMEOUT = 600
 
@@ -57,6 +57,31 @@ def build_image(base: str, tag: str) -> float:
         cmd += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro", "--build-arg", "PIP_CERT=/run/host-ca.crt"]
     _check([*cmd, "-t", tag, str(REPO)], BUILD_TIMEOUT)
     return time.monotonic() - started
+
+
+def remove_stale_images() -> None:
+    """Remove test images left by runs whose process has ended."""
+    listed = subprocess.run(
+        ["podman", "images", "--format", "{{.Repository}}:{{.Tag}}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    for ref in listed.stdout.split():
+        pid = ref.removeprefix(TEST_TAG_PREFIX)
+        if ref.startswith(TEST_TAG_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+            subprocess.run(["podman", "rmi", "--force", ref], capture_output=True, check=False)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ulimits() -> list[str]:
