@@ -379,9 +379,7 @@ def _judge_linux_password(vm: ComputeInstance) -> Result | None:
     references=(
         "CIS AWS 3.0 1.18",
         "CIS AWS 4.0 1.18",
-        "CIS GCP 2.0 4.1",
         "CIS GCP 2.0 4.2",
-        "CIS GCP 3.0 4.1",
         "CIS GCP 3.0 4.2",
         "prowler:compute_instance_default_service_account_in_use_with_full_api_access",
         "prowler:ec2_instance_profile_attached",
