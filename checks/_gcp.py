@@ -1,4 +1,4 @@
-"""How the neutral checks judge GCP records (see docs/gcp.md and the GCP mapping).
+"""How the neutral checks judge GCP records (docs/gcp-checks.md; the GCP mapping).
 
 The neutral check modules hand ``gcp`` entities to these functions, so their AWS and
 Azure logic stays untouched. Every function here treats ``None`` as "not reported".
