@@ -14,6 +14,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
 
 from providers.azure.errors import classify
+from providers.azure.normalise.common import enum_str
 from providers.azure.options import CLOUDS, AzureOptions
 from scanner.errors import ConfigurationError, one_line
 
@@ -132,10 +133,15 @@ def open_session(options: AzureOptions) -> AzureSession:
     return AzureSession(credential(options, ends), ends, options)
 
 
+INACTIVE_STATES = frozenset({"Disabled", "Deleted"})
+"""Subscription states skipped unless named with --subscription (they answer no reads)."""
+
+
 @dataclass(frozen=True)
 class SubscriptionRef:
     id: str
     name: str
+    state: str = ""
 
 
 def resolve_subscriptions(session: AzureSession) -> list[SubscriptionRef]:
@@ -150,7 +156,9 @@ def resolve_subscriptions(session: AzureSession) -> list[SubscriptionRef]:
     try:
         visible = {
             str(s.subscription_id).lower(): SubscriptionRef(
-                str(s.subscription_id).lower(), s.display_name or str(s.subscription_id)
+                str(s.subscription_id).lower(),
+                s.display_name or str(s.subscription_id),
+                enum_str(s.state),
             )
             for s in session.client(SubscriptionClient).subscriptions.list()
         }
@@ -164,9 +172,13 @@ def resolve_subscriptions(session: AzureSession) -> list[SubscriptionRef]:
         log.warning("azure_subscriptions_unlisted", detail=classify(exc)[1])
         return [SubscriptionRef(s, s) for s in dict.fromkeys(wanted)]
     if not wanted:
-        if not visible:
-            raise ConfigurationError("this Azure identity can see no subscription")
-        return sorted(visible.values(), key=lambda s: s.id)
+        usable = [s for s in visible.values() if s.state not in INACTIVE_STATES]
+        skipped = sorted(s.id for s in visible.values() if s.state in INACTIVE_STATES)
+        if skipped:
+            log.info("azure_subscriptions_skipped", inactive=skipped)
+        if not usable:
+            raise ConfigurationError("this Azure identity can see no active subscription")
+        return sorted(usable, key=lambda s: s.id)
     missing = [s for s in wanted if s not in visible]
     if missing:
         raise ConfigurationError(

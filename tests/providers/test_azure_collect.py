@@ -12,7 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from fixtures.azure.fake_arm import FakeArm, Fault, deny, not_registered, throttle
-from fixtures.azure.scenarios import BAD_SUB, FOREIGN_SUB, GOOD_SUB, TENANT, good_and_bad
+from fixtures.azure.scenarios import (
+    BAD_SUB,
+    FOREIGN_SUB,
+    GOOD_SUB,
+    TENANT,
+    good_and_bad,
+)
 from providers.azure import AzureOptions, collect
 from providers.azure.units import UNITS
 from scanner.cli import cli
@@ -335,6 +341,15 @@ def test_named_subscriptions(arm: FakeArm) -> None:
     assert {e.account for e in inv.entities} == {GOOD_SUB}
     with pytest.raises(ConfigurationError, match="not visible"):
         collect(AzureOptions(subscriptions=(FOREIGN_SUB,), max_retries=0))
+
+
+def test_disabled_subscriptions_are_skipped_unless_named() -> None:
+    scenario = good_and_bad()
+    scenario.subscriptions[1].state = "Disabled"
+    with FakeArm(scenario) as other, patched_environment(other.env()):
+        assert [s.account for s in collect(FAST).scopes] == [GOOD_SUB]
+        named = collect(AzureOptions(subscriptions=(BAD_SUB,), max_retries=0))
+        assert [s.account for s in named.scopes] == [BAD_SUB]
 
 
 def test_tenant_option_requests_tokens_of_that_tenant(arm: FakeArm) -> None:
