@@ -161,6 +161,7 @@ def azure_options_collector(options: AzureOptions) -> Collector:
 AZURE_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--tenant",
+        metavar="ID",
         help="Entra ID tenant to authenticate in [default: the credential's own, "
         "e.g. AZURE_TENANT_ID].",
     ),
