@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from scanner import registry
 from scanner.cli import cli
-from scanner.delivery.files import run_path, run_stem, write_atomic
+from scanner.delivery.files import run_stem, write_atomic, write_new
 from scanner.errors import ExitCode
 from scanner.snapshot import write_snapshot
 from tests.delivery_listeners import TOKEN, Hec, free_port, hec_server, make_cert, syslog_server
@@ -120,10 +120,23 @@ def test_run_names_for_one_and_several_accounts() -> None:
     assert run_stem([], when) == "cldscan-20261123T061500Z"
 
 
-def test_run_path_never_overwrites(tmp_path: Path) -> None:
+@pytest.mark.parametrize("links", [True, False])
+def test_a_run_file_never_replaces_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    if not links:  # a file system without hard links: check, then rename
+
+        def no_link(src: object, dst: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr("os.link", no_link)
     (tmp_path / "x.json").write_text("old")
-    (tmp_path / "x-2.json").write_text("old")
-    assert run_path(tmp_path, "x", ".json") == tmp_path / "x-3.json"
+    (tmp_path / "x-2.json").write_text("old 2")
+    path = write_new(tmp_path, "x", ".json", lambda s: s.write("new\n"), compress=False)
+    assert path == tmp_path / "x-3.json" and path.read_text() == "new\n"
+    assert (tmp_path / "x.json").read_text() == "old"
+    assert (tmp_path / "x-2.json").read_text() == "old 2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-2.json", "x-3.json", "x.json"]
 
 
 def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:

@@ -80,17 +80,16 @@ def write_output(
     return True
 
 
-def output_path(out: OutputOptions, report: ScanReport, fmt: str) -> Path | None:
-    """``--output``, or a new per-run file in ``--output-dir``, or None for stdout."""
+def write_run_file(
+    directory: Path, report: ScanReport, fmt: str, emit: Callable[[TextIO], None], *, gzip: bool
+) -> Path:
+    """A new file in ``--output-dir`` named by provider, account and time; its path."""
     from datetime import UTC, datetime
 
-    from scanner.delivery.files import extension, run_path, run_stem, wants_gzip
+    from scanner.delivery.files import extension, run_stem, write_new
 
-    if out.delivery.output_dir is None:
-        return out.output
     stem = run_stem(((s.provider, s.account) for s in report.scopes), datetime.now(UTC))
-    ext = extension(fmt, compress=wants_gzip(None, out.delivery.gzip))
-    return run_path(out.delivery.output_dir, stem, ext)
+    return write_new(directory, stem, extension(fmt, compress=gzip), emit, compress=gzip)
 
 
 def exit_status(report: ScanReport, fail_on: str) -> ExitCode:
@@ -155,12 +154,17 @@ def _write_report(
     to_terminal = out.output is None and out.delivery.output_dir is None and sys.stdout.isatty()
     fmt = out.fmt or ("table" if to_terminal else "json")
     render = renderer(fmt)
-    path = output_path(out, report, fmt)
     from scanner.delivery.files import wants_gzip
 
-    written = write_output(
-        path, lambda stream: render(shown, stream), compress=wants_gzip(path, out.delivery.gzip)
-    )
+    def emit(stream: TextIO) -> None:
+        render(shown, stream)
+
+    path = out.output
+    if out.delivery.output_dir is not None:
+        path = write_run_file(out.delivery.output_dir, report, fmt, emit, gzip=out.delivery.gzip)
+        written = True
+    else:
+        written = write_output(path, emit, compress=wants_gzip(path, out.delivery.gzip))
     if written:
         commit()
     elif out.state_dir is not None:

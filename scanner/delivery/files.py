@@ -54,19 +54,35 @@ def _safe(part: str) -> str:
     return _UNSAFE.sub("_", part).strip("._") or "unknown"
 
 
-def run_path(directory: Path, stem: str, ext: str) -> Path:
-    """A path in ``directory`` no earlier run took: a second run in the same second
-    gets ``-2``, ``-3``... The directory is created if need be."""
+def write_new(
+    directory: Path, stem: str, ext: str, emit: Callable[[TextIO], None], *, compress: bool
+) -> Path:
+    """Write a new file ``stem + ext`` in ``directory`` (created if need be) and return
+    its path. An existing file is never replaced: a second run in the same second gets
+    ``-2``, ``-3``... The name is claimed with a hard link from the finished temporary
+    file, which is atomic even against a concurrent run; where links are not supported
+    (some network file systems) a check-then-rename stands in."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(f"cannot create {directory}: {exc.strerror or exc}") from None
-    candidate = directory / f"{stem}{ext}"
-    n = 2
-    while candidate.exists():
-        candidate = directory / f"{stem}-{n}{ext}"
-        n += 1
-    return candidate
+    tmp = _write_temporary(directory, f"{stem}{ext}", emit, compress=compress)
+    try:
+        n = 1
+        while True:
+            candidate = directory / (f"{stem}{ext}" if n == 1 else f"{stem}-{n}{ext}")
+            n += 1
+            try:
+                os.link(tmp, candidate)
+            except FileExistsError:
+                continue
+            except OSError:
+                if candidate.exists():
+                    continue
+                os.replace(tmp, candidate)
+            return candidate
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def wants_gzip(path: Path | None, flag: bool) -> bool:
@@ -77,19 +93,33 @@ def write_atomic(path: Path, emit: Callable[[TextIO], None], *, compress: bool) 
     """Write ``path`` through a temporary file in the same directory and rename it into
     place: a failed or killed run leaves the old file (or none), never half a file."""
     directory = path.parent if str(path.parent) else Path(".")
+    tmp = _write_temporary(directory, path.name, emit, compress=compress)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_temporary(
+    directory: Path, name: str, emit: Callable[[TextIO], None], *, compress: bool
+) -> Path:
+    """A finished, synced temporary file ``.NAME.xxxx`` in ``directory``."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
     except OSError as exc:
-        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ConfigurationError(
+            f"cannot write {directory / name}: {exc.strerror or exc}"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as raw:
             write_stream(raw, emit, compress=compress)
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def write_stream(
