@@ -405,5 +405,7 @@ def test_reader_closing_stdout_early_keeps_the_previous_state(tmp_path: Path) ->
     assert "state_not_saved" in err, err
     assert (state / f"aws-{ACCOUNT}.json").read_bytes() == before
     # the same run with a reader that stays does save the state
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True)
+    subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True
+    )
     assert (state / f"aws-{ACCOUNT}.json").read_bytes() != before
