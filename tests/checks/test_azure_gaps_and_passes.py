@@ -156,7 +156,7 @@ def test_every_check_with_azure_has_a_passing_azure_case() -> None:
     assert sorted(AZURE_PASSING) == with_azure
 
 
-def test_checks_azure_does_not_have_stay_without_azure() -> None:
+def test_checks_with_no_azure_concept_do_not_run_on_azure() -> None:
     for check_id in (
         "aws.ec2.imdsv2_required",
         "aws.iam.root_unused_no_keys",
