@@ -60,7 +60,12 @@ def publicly_shared(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         if item.public is None:
             yield not_reported(item, "public sharing")
         elif item.public:
-            yield Result.failed(item, f"{what} {label(item)} is shared publicly", public=True)
+            how = (
+                "can be exported from any network (network access policy AllowAll)"
+                if item.provider == "azure"
+                else "is shared publicly"
+            )
+            yield Result.failed(item, f"{what} {label(item)} {how}", public=True)
         else:
             yield Result.passed(
                 item,

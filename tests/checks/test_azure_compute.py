@@ -185,6 +185,7 @@ def test_public_snapshot_fails_and_managed_image_passes() -> None:
     image = az(MachineImage, arm("microsoft.compute/images/img1"), public=False, owner_scope=SUB)
     found = az_run(PUBLIC, snap, image)
     assert statuses(found) == {snap.id: Status.FAIL, image.id: Status.PASS}
+    assert "exported from any network" in only(found, snap.id).message
 
 
 def test_disk_gap_is_error() -> None:
