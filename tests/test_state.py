@@ -14,6 +14,7 @@ from scanner import registry
 from scanner.annotate import annotated, changes
 from scanner.cli import cli
 from scanner.engine import ScanReport, evaluate
+from scanner.errors import ExitCode
 from scanner.inventory import Gap, GapReason, Inventory, Network
 from scanner.results import Finding, Lifecycle, Severity, Status
 from scanner.snapshot import write_snapshot
@@ -405,7 +406,8 @@ def test_reader_closing_stdout_early_keeps_the_previous_state(tmp_path: Path) ->
     assert "state_not_saved" in err, err
     assert (state / f"aws-{ACCOUNT}.json").read_bytes() == before
     # the same run with a reader that stays does save the state
-    subprocess.run(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True
+    done = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False
     )
+    assert done.returncode == ExitCode.FAILED  # the snapshot has failing findings
     assert (state / f"aws-{ACCOUNT}.json").read_bytes() != before
