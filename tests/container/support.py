@@ -98,6 +98,29 @@ def _ulimits() -> list[str]:
     return args
 
 
+def run_command(
+    image: str,
+    args: Sequence[str],
+    *,
+    data: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    entrypoint: str | None = None,
+    detach_as: str | None = None,
+) -> list[str]:
+    """A ``podman run`` line: uid 10001, read-only root, tmpfs /tmp, host network;
+    removed when done unless ``detach_as`` names a detached container."""
+    cmd = ["podman", "run", "--runtime", "runc", *_ulimits()]
+    cmd += ["--detach", "--name", detach_as] if detach_as else ["--rm"]
+    cmd += ["--read-only", "--tmpfs", "/tmp", "--network", "host", "--user", "10001"]
+    if data is not None:
+        cmd += ["-v", f"{data}:/data"]
+    for key, value in (env or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    if entrypoint is not None:
+        cmd += ["--entrypoint", entrypoint]
+    return [*cmd, image, *args]
+
+
 def podman_run(
     image: str,
     args: Sequence[str],
@@ -107,17 +130,14 @@ def podman_run(
     entrypoint: str | None = None,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """``podman run`` as uid 10001, read-only root, tmpfs /tmp, host network."""
-    cmd = ["podman", "run", "--rm", "--runtime", "runc", *_ulimits()]
-    cmd += ["--read-only", "--tmpfs", "/tmp", "--network", "host", "--user", "10001"]
-    if data is not None:
-        cmd += ["-v", f"{data}:/data"]
-    for key, value in (env or {}).items():
-        cmd += ["-e", f"{key}={value}"]
-    if entrypoint is not None:
-        cmd += ["--entrypoint", entrypoint]
+    """Run a container to its end (see :func:`run_command`)."""
+    cmd = run_command(image, args, data=data, env=env, entrypoint=entrypoint)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def podman(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*cmd, image, *args], capture_output=True, text=True, timeout=timeout, check=False
+        ["podman", *args], capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from fixtures.aws import Seeder, build_bad_account
-from tests.container.support import inspect, podman_run
+from tests.container.support import inspect, podman, podman_run, run_command
 from tests.e2e.support import REGIONS
 from tests.harness.client import MotoHarness, moto_server
 
@@ -116,3 +118,41 @@ def test_image_metadata(image: str) -> None:
     assert config["User"] == f"{UID}:{UID}"
     assert config["Entrypoint"] == ["cldscan"]
     assert config["WorkingDir"] == "/data"
+
+
+def test_schedule_mode_scans_then_stops_on_sigterm(
+    image: str, bad_moto: MotoHarness, tmp_path: Path
+) -> None:
+    """The long-running mode as a container: a run at start-up writes findings and state
+    to /data; 'podman stop' (SIGTERM to cldscan as PID 1) ends it with status 0."""
+    data = _data_dir(tmp_path)
+    name = f"cldscan-schedule-test-{os.getpid()}"
+    env = bad_moto.client_env("/dev/null")  # schedule logs each run at info by default
+    scan = ["scan", "aws", "--region", REGIONS[0], "--fail-on", "low", "--format", "jsonl"]
+    scan += ["--state-dir", "/data/state", "-o", "/data/findings.jsonl"]
+    args = ["schedule", "--every", "1h", "--run-now", "--", *scan]
+    started = subprocess.run(
+        run_command(image, args, data=data, env=env, detach_as=name),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not (data / "findings.jsonl").exists():
+            time.sleep(1)
+        time.sleep(1)  # the state is committed after the output is written
+        stopped = podman("stop", "--time", "30", name)
+        assert stopped.returncode == 0, stopped.stderr
+        code = podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+        shown = podman("logs", name)
+        logs = shown.stdout + shown.stderr
+    finally:
+        podman("rm", "--force", name)
+    assert (data / "findings.jsonl").exists(), logs[-3000:]
+    assert code == "0", logs[-3000:]
+    assert '"exit_status": 3' in logs, logs[-3000:]
+    assert "schedule.stopped" in logs, logs[-3000:]
+    assert [p.name for p in (data / "state").iterdir() if p.suffix == ".json"]
