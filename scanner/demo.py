@@ -130,14 +130,14 @@ def demo_environment(regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Dem
 def aws_demo() -> Iterator[Collector]:
     """The AWS part of the demo: a collector for the seeded moto account."""
     from providers.aws.options import AwsOptions
-    from scanner.cli.providers import aws_options_collector
+    from scanner.cli.provider_options import lazy_collector
 
     with (
         patched_environment({}, unset=AWS_UNSET),
         demo_environment() as account,
         patched_environment(account.env),
     ):
-        yield aws_options_collector(AwsOptions(regions=account.regions))
+        yield lazy_collector("aws", AwsOptions(regions=account.regions))
 
 
 def collect_demo(provider: str, run: Callable[[Collector], Inventory]) -> Inventory:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from providers.gcp.options import GcpOptions
+from scanner.cli.provider_options import Option, lazy_collector, max_workers_option, seconds_option
 
 if TYPE_CHECKING:
-    from providers.base import Progress
     from scanner.cli.report import Collector
-    from scanner.inventory import Inventory
 
 
 def gcp_collector(
@@ -30,7 +28,8 @@ def gcp_collector(
         raise click.UsageError("--organization and --folder are exclusive")
     if projects and (organization or folder):
         raise click.UsageError("--project names the projects: drop --organization/--folder")
-    return gcp_options_collector(
+    return lazy_collector(
+        "gcp",
         GcpOptions(
             projects=tuple(dict.fromkeys(projects)),
             organization=organization,
@@ -40,22 +39,11 @@ def gcp_collector(
             max_workers=max_workers,
             timeout=timeout,
             retry_deadline=retry_deadline,
-        )
+        ),
     )
 
 
-def gcp_options_collector(options: GcpOptions) -> Collector:
-    """A collector for the GCP projects in scope under ``options``."""
-
-    def collect(progress: Progress) -> Inventory:
-        from providers.gcp import collect as gcp_collect
-
-        return gcp_collect(options, progress)
-
-    return collect
-
-
-GCP_OPTIONS: list[Callable[[Any], Any]] = [
+GCP_OPTIONS: list[Option] = [
     click.option(
         "--project",
         "projects",
@@ -83,21 +71,8 @@ GCP_OPTIONS: list[Callable[[Any], Any]] = [
         help="Send every Google API call to this base URL (a private or restricted "
         "endpoint behind a proxy) [env: CLDSCAN_GCP_API_ENDPOINT].",
     ),
-    click.option(
-        "--max-workers",
-        type=click.IntRange(1, 64),
-        default=8,
-        show_default=True,
-        help="Concurrent API calls.",
-    ),
-    click.option(
-        "--timeout",
-        type=click.FloatRange(0, min_open=True),
-        default=60.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Seconds to wait for each Google API response.",
-    ),
+    max_workers_option(),
+    seconds_option("--timeout", 60.0, "Seconds to wait for each Google API response."),
     click.option(
         "--retry-deadline",
         type=click.FloatRange(0),
