@@ -41,7 +41,8 @@ class Row:
     findings: int | str
 
 
-def _child(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def run_child(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Run ``benchmarks.child`` with ``args``: its wall time and the JSON it printed."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.child", *args],
@@ -64,7 +65,7 @@ def bench_size(size: int, regions: tuple[str, ...], workdir: Path) -> Row:
         seeded = time.perf_counter() - started
         harness.reset_log()
         env = user_env(harness, workdir / f"aws-config-{size}")
-        wall, result = _child(["scan", *regions], env)
+        wall, result = run_child(["scan", *regions], env)
         requests = len(harness.requests())
     return Row(
         f"{size} instances",
@@ -79,18 +80,18 @@ def bench_size(size: int, regions: tuple[str, ...], workdir: Path) -> Row:
 
 def bench_demo() -> Row:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    wall, result = _child(["demo"], env)
+    wall, result = run_child(["demo"], env)
     return Row(
         "demo", None, wall, None, result["peak_rss_mb"], result["cpu_s"], f"exit {result['exit']}"
     )
 
 
-def table(rows: list[Row], regions: tuple[str, ...]) -> str:
+def table(rows: list[Row], caption: str, first_column: str = "run") -> str:
     lines = [
-        f"Regions: {', '.join(regions)}; {os.cpu_count()} CPUs.",
+        f"{caption}; {os.cpu_count()} CPUs.",
         "",
-        "| run | seed (s) | scan wall (s) | scanner CPU (s) | API requests | peak RSS (MB) "
-        "| findings |",
+        f"| {first_column} | seed (s) | scan wall (s) | scanner CPU (s) | API requests "
+        "| peak RSS (MB) | findings |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"done: {size} instances", file=sys.stderr, flush=True)
     if not args.no_demo:
         rows.append(bench_demo())
-    print(table(rows, regions))
+    print(table(rows, f"Regions: {', '.join(regions)}"))
 
 
 if __name__ == "__main__":
