@@ -27,6 +27,7 @@ from scanner.cron import CronSchedule
 from scanner.errors import ConfigurationError
 
 log = structlog.get_logger(__name__)
+ROUTINE_EXIT_STATUSES = frozenset({0, 3, 4})
 
 Clock = Callable[[], datetime]
 Runner = Callable[[Sequence[str]], int]
@@ -148,7 +149,9 @@ class Scheduler:
         log.info("schedule.run.start", run=self.runs, args=list(self.args))
         code = (self.runner or self._run_child)(self.args)
         seconds = round((self.clock() - started).total_seconds(), 3)
-        log.info("schedule.run.end", run=self.runs, exit_status=code, seconds=seconds)
+        # 0, 3 and 4 are verdicts; anything else (2 usage, 1 bug, 5 delivery) needs a person.
+        report = log.info if code in ROUTINE_EXIT_STATUSES else log.error
+        report("schedule.run.end", run=self.runs, exit_status=code, seconds=seconds)
         return code
 
     def loop(self) -> int:

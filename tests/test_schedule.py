@@ -194,6 +194,10 @@ def _cldscan(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str
         (["--every", "1h", "--", "scna", "aws"], "cannot schedule 'scna'"),
         (["--every", "1h", "--", "schedule", "--every", "1h"], "cannot schedule 'schedule'"),
         (["--cron", "@daily", "--timezone", "Mars/Base", "--", "scan", "aws"], "time zone"),
+        (["--every", "1h", "--", "evaluate", "snap.json", "--bogus"], "No such option '--bogus'"),
+        (["--every", "1h", "--", "scan", "aws", "--max-workers", "0"], "--max-workers"),
+        (["--every", "1h", "--", "scan", "azurre"], "No such command 'azurre'"),
+        (["--every", "1h", "--", "demo"], "cannot schedule 'demo'"),
     ],
 )
 def test_bad_schedule_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -23,6 +23,33 @@ signal too). Exit status: 0 after a clean stop, 2 for a bad schedule or command.
 """
 
 
+NOT_SCHEDULABLE = frozenset({"schedule", "demo", "checks", "controls"})
+EAGER_FLAGS = frozenset({"--help", "-h", "--version", "-V"})
+
+
+def check_scheduled_command(group: click.Group, args: tuple[str, ...]) -> None:
+    """Parse ``args`` as the scheduler's runs will, so a bad command line fails now
+    (exit 2) rather than at every tick."""
+    first = args[0]
+    if first in NOT_SCHEDULABLE or (not first.startswith("-") and first not in group.commands):
+        raise ConfigurationError(
+            f"cannot schedule {first!r}: give a cldscan command such as 'scan aws'"
+        )
+    if EAGER_FLAGS.intersection(args):
+        return  # --help / --version print and exit: nothing to check
+    try:
+        ctx = group.make_context("cldscan", list(args))
+        command: click.Command = group
+        while isinstance(command, click.Group):
+            rest = [*ctx._protected_args, *ctx.args]
+            name, command, rest = command.resolve_command(ctx, rest)  # type: ignore[assignment]
+            if command is None:
+                break
+            ctx = command.make_context(name or "", rest, parent=ctx)
+    except click.ClickException as exc:
+        raise ConfigurationError(f"scheduled command: {exc.format_message()}") from None
+
+
 @click.command(
     "schedule",
     epilog=SCHEDULE_EPILOG,
@@ -58,15 +85,11 @@ def schedule_command(
     if (cron_expr is None) == (every is None):
         raise ConfigurationError("give exactly one of --cron EXPR and --every DURATION")
     args = command[1:] if command[:1] == ("--",) else command
-    group = ctx.parent.command if ctx.parent else None
-    known = group.commands if isinstance(group, click.Group) else {}
     if not args:
         raise ConfigurationError("no command to schedule: add it after '--', e.g. -- scan aws")
-    first = args[0]
-    if first == "schedule" or (known and not first.startswith("-") and first not in known):
-        raise ConfigurationError(
-            f"cannot schedule {first!r}: give a cldscan command such as 'scan aws'"
-        )
+    group = ctx.parent.command if ctx.parent else None
+    if isinstance(group, click.Group):
+        check_scheduled_command(group, args)
     now = datetime.now(UTC)
     trigger: Cron | Every
     if cron_expr is not None:
