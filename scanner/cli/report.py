@@ -73,6 +73,12 @@ def write_output(
             # The reader stopped (``| head``): the verdict and exit status still stand.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return False
+        except OSError as exc:  # disk full, a file size limit: the findings are lost
+            # What stays buffered must not fail again (exit 120) when Python exits.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise ConfigurationError(
+                f"cannot write the findings to stdout: {exc.strerror or exc}"
+            ) from None
         return True
     from scanner.delivery.files import write_atomic
 

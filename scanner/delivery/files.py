@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -91,14 +92,47 @@ def wants_gzip(path: Path | None, flag: bool) -> bool:
 
 def write_atomic(path: Path, emit: Callable[[TextIO], None], *, compress: bool) -> None:
     """Write ``path`` through a temporary file in the same directory and rename it into
-    place: a failed or killed run leaves the old file (or none), never half a file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp = _write_temporary(directory, path.name, emit, compress=compress)
+    place: a failed or killed run leaves the old file (or none), never half a file.
+    Through a symbolic link, the regular file it names is replaced and the link kept.
+    Something that is not a regular file (a FIFO, a device, ``/dev/stdout`` on a pipe)
+    is written in place: it cannot be replaced, and the rename would destroy it."""
+    target = _replaceable(path)
+    if target is None:
+        _write_in_place(path, emit, compress=compress)
+        return
+    directory = target.parent if str(target.parent) else Path(".")
+    tmp = _write_temporary(directory, target.name, emit, compress=compress)
     try:
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _replaceable(path: Path) -> Path | None:
+    """The path to rename the new file onto: ``path`` when nothing is there yet, the
+    regular file it names (through links) otherwise; None to write in place."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return path  # missing (or unreadable: the temporary file reports why)
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    real = Path(os.path.realpath(path))
+    try:
+        if os.path.samestat(found, os.stat(real)):
+            return real
+    except OSError:
+        pass
+    return None  # e.g. /dev/stdout onto a deleted file: no name to replace
+
+
+def _write_in_place(path: Path, emit: Callable[[TextIO], None], *, compress: bool) -> None:
+    try:
+        with open(path, "wb") as raw:
+            write_stream(raw, emit, compress=compress)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
 
 
 def _write_temporary(
@@ -108,18 +142,24 @@ def _write_temporary(
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
     except OSError as exc:
-        raise ConfigurationError(
-            f"cannot write {directory / name}: {exc.strerror or exc}"
-        ) from None
+        raise _cannot_write(directory / name, exc) from None
     try:
         with os.fdopen(fd, "wb") as raw:
             write_stream(raw, emit, compress=compress)
             raw.flush()
             os.fsync(raw.fileno())
+    except OSError as exc:
+        # disk full, a file size limit: the temporary file goes, the old file stays
+        Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(directory / name, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
+
+
+def _cannot_write(path: Path | str, exc: OSError) -> ConfigurationError:
+    return ConfigurationError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def write_stream(

@@ -132,11 +132,13 @@ def deliver_report(
     from scanner.outputs import renderer
 
     fmt = RECORD_RENDERERS[cfg.record_format]
-    if file is not None and file_format == fmt:
+    # A FIFO or a device (``-o /dev/stdout``) cannot be read back: render the records.
+    regular = file is not None and file.is_file()
+    if file is not None and regular and file_format == fmt:
         lines = FileLines(file, compressed=compressed)
         results = deliver(lines, lines.count(), cfg, file=file)
     else:
-        with Spool(file.parent if file else None) as spool:
+        with Spool(file.parent if file is not None and regular else None) as spool:
             renderer(fmt)(report, spool)  # type: ignore[arg-type]
             results = deliver(spool, spool.count, cfg, file=file)
     if all(r.ok for r in results):
