@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks import _gcp
-from checks._common import label, of_providers
+from checks._common import label, of_providers, short_id
 from checks._exposure import (
     describe_rule,
     exposed_on_all_ports,
@@ -197,6 +197,9 @@ def world_ingress_admin_port(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
 
 
 def _set_text(fw_set: FirewallRuleSet) -> str:
+    if fw_set.provider == "gcp" and fw_set.set_kind == "fw_policy":
+        net = short_id(fw_set.network_id or "")
+        return f"firewall policy {fw_set.name or short_id(fw_set.id)} on network {net}"
     if fw_set.provider == "gcp":
         return f"the VPC firewall of network {fw_set.name or fw_set.network_id}"
     return f"{fw_set.set_kind} {label(fw_set)}"

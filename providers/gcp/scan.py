@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import structlog
 
 from providers.base import Progress
+from providers.gcp.discovery import discover, root
 from providers.gcp.errors import classify
 from providers.gcp.normalise.common import PROVIDER, Ctx
+from providers.gcp.normalise.fw_policy import SET_KIND
 from providers.gcp.options import GcpOptions
 from providers.gcp.session import GcpSession, open_session
 from providers.gcp.units import UNITS, Env, Joins
@@ -21,6 +23,7 @@ from scanner.inventory import (
     GLOBAL,
     ComputeInstance,
     Entity,
+    FirewallRuleSet,
     Inventory,
     Principal,
     RoleBinding,
@@ -31,37 +34,15 @@ from scanner.inventory import (
 log = structlog.get_logger(__name__)
 
 
-def discovery_query(options: GcpOptions) -> str:
-    if options.organization:
-        return f"parent:organizations/{options.organization.removeprefix('organizations/')}"
-    if options.folder:
-        return f"parent:folders/{options.folder.removeprefix('folders/')}"
-    return ""
-
-
 def resolve_projects(session: GcpSession, options: GcpOptions) -> dict[str, str]:
-    """Project id → display name: the ``--project`` ones, or every active one found."""
+    """Project id → display name: the ``--project`` ones, or every active one found (under
+    the organization or folder, sub-folders included)."""
     if options.projects:
         return {p: p for p in dict.fromkeys(options.projects)}
-    query = discovery_query(options)
-    request: dict[str, object] = {"query": query}
-    if options.page_size:
-        request["page_size"] = options.page_size
-    try:
-        found = {
-            p.project_id: p.display_name or p.project_id
-            for p in session.projects().search_projects(
-                request=request, retry=session.retry, timeout=options.timeout
-            )
-            if p.state.name == "ACTIVE"
-        }
-    except Exception as exc:
-        _, detail = classify(exc)
-        raise ConfigurationError(
-            f"cannot search projects ({detail}); name them with --project"
-        ) from None
+    found = discover(session, options)
     if not found:
-        where = f" under {query.removeprefix('parent:')}" if query else ""
+        top = root(options)
+        where = f" under {top}" if top else ""
         raise ConfigurationError(f"no active project visible to these credentials{where}")
     return dict(sorted(found.items()))
 
@@ -85,10 +66,12 @@ def build_units(session: GcpSession, projects: Iterable[str], joins: Joins) -> l
 
 
 def join(entities: Sequence[Entity], joins: Joins) -> list[Entity]:
-    """Boot image and boot mode (from the boot disk) onto instances; custom roles' admin
+    """Boot image and boot mode (from the boot disk) and the firewall policies of their
+    networks onto instances; custom roles' admin
     equivalence onto their bindings; one principal per id, none for a member that is a
     collected service account's alias."""
     aliases = {alias for e in entities if isinstance(e, Principal) for alias in e.aliases}
+    policies = policy_sets(entities)
     roles = {e.id: e.admin_equivalent for e in entities if isinstance(e, RoleDefinition)}
     out: list[Entity] = []
     seen: set[str] = set()
@@ -101,18 +84,37 @@ def join(entities: Sequence[Entity], joins: Joins) -> list[Entity]:
             out.append(replace(e, admin_equivalent=roles[e.role]))
             continue
         elif isinstance(e, ComputeInstance):
+            vm = with_policy_sets(e, policies)
             disk = joins.boot_disk.get(e.id) or ""
             if disk in joins.boot_mode:
-                out.append(
-                    replace(
-                        e,
-                        image_ref=joins.source_image.get(disk),
-                        boot_mode=joins.boot_mode[disk],
-                    )
+                vm = replace(
+                    vm, image_ref=joins.source_image.get(disk), boot_mode=joins.boot_mode[disk]
                 )
-                continue
+            out.append(vm)
+            continue
         out.append(e)
     return out
+
+
+def policy_sets(entities: Iterable[Entity]) -> dict[str, list[str]]:
+    """Network selfLink → ids of the firewall policy rule sets in force on it."""
+    found: dict[str, list[str]] = {}
+    for e in entities:
+        if isinstance(e, FirewallRuleSet) and e.set_kind == SET_KIND and e.network_id:
+            found.setdefault(e.network_id, []).append(e.id)
+    return found
+
+
+def with_policy_sets(vm: ComputeInstance, policies: dict[str, list[str]]) -> ComputeInstance:
+    """The firewall policies of the instance's networks join its VPC firewalls."""
+    extra = [
+        set_id
+        for fw in vm.firewall_set_ids
+        for set_id in policies.get(fw.removesuffix("/firewalls"), [])
+    ]
+    if not extra:
+        return vm
+    return replace(vm, firewall_set_ids=tuple(dict.fromkeys((*vm.firewall_set_ids, *extra))))
 
 
 def regions_in_use(project: str, entities: Iterable[Entity]) -> tuple[str, ...]:

@@ -118,6 +118,19 @@ class GcpSession:
             ),
         )
 
+    def folders(self) -> Any:
+        """Resource Manager v3 folders client on its REST transport."""
+        from google.cloud import resourcemanager_v3
+
+        return self._client(
+            "rm:folders",
+            lambda: resourcemanager_v3.FoldersClient(
+                credentials=self.credentials,
+                transport="rest",
+                client_options=self._client_options(),
+            ),
+        )
+
     def _client_options(self) -> ClientOptions:
         return ClientOptions(api_endpoint=self.endpoint) if self.endpoint else ClientOptions()
 

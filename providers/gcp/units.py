@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf import json_format  # type: ignore[import-untyped]
 
 from providers.gcp.errors import classify
-from providers.gcp.normalise import compute, firewall, iam, logging, network
+from providers.gcp.normalise import compute, firewall, fw_policy, iam, logging, network
 from providers.gcp.normalise.common import PROVIDER, Ctx, Json, metadata_items, region_of_zone
 from providers.gcp.session import GcpSession
 from scanner.inventory import GLOBAL, Entity, Gap, GapReason
@@ -96,6 +96,9 @@ def listed(env: Env, client: str) -> Iterator[Json]:
 
 # --- compute ---------------------------------------------------------------------------
 
+FW_POLICY_OP = "compute.networks.getEffectiveFirewalls"
+FW_POLICY_KINDS = ("firewall_rule_set", "firewall_rule")
+
 
 def project_metadata(env: Env) -> tuple[dict[str, str] | None, list[Gap]]:
     try:
@@ -160,6 +163,24 @@ def networks(env: Env) -> Iterator[Item]:
 def firewalls(env: Env) -> Iterator[Item]:
     for item in listed(env, "FirewallsClient"):
         yield from firewall.firewall(env.ctx, item)
+
+
+def firewall_policies(env: Env) -> Iterator[Item]:
+    """Network and hierarchical firewall policies in force on each network; a network whose
+    answer failed leaves the project's firewall unknown (a gap)."""
+    client = env.session.compute("NetworksClient")
+    for item in listed(env, "NetworksClient"):
+        link = str(item["selfLink"])
+        try:
+            body = as_json(
+                client.get_effective_firewalls(
+                    project=env.project, network=str(item["name"]), **env.call_kwargs()
+                )
+            )
+        except Exception as exc:
+            yield env.gap(FW_POLICY_OP, FW_POLICY_KINDS, exc)
+            continue
+        yield from fw_policy.effective_policies(env.ctx, link, body)
 
 
 def subnets(env: Env) -> Iterator[Item]:
@@ -245,6 +266,7 @@ UNITS: tuple[UnitSpec, ...] = (
         networks,
     ),
     UnitSpec("compute.firewalls.list", ("firewall_rule",), firewalls),
+    UnitSpec(FW_POLICY_OP, FW_POLICY_KINDS, firewall_policies),
     UnitSpec("compute.subnetworks.list", ("subnet", "flow_log_config"), subnets),
     UnitSpec(
         "resourcemanager.projects.getIamPolicy",

@@ -83,6 +83,15 @@ def metadata_items(metadata: Json | None) -> dict[str, str]:
     return {str(i.get("key")): str(i.get("value", "")) for i in items if "key" in i}
 
 
-def is_true(value: str) -> bool:
-    """How Compute Engine reads boolean metadata values (``TRUE`` / ``true``)."""
-    return value.strip().lower() == "true"
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def parse_bool(value: str | None) -> bool | None:
+    """A boolean metadata value as Google's guest agent reads it (Go's strconv.ParseBool);
+    ``None`` when absent or not one of those spellings."""
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None

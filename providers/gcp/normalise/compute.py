@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from providers.gcp.normalise.common import (
     Ctx,
     Json,
-    is_true,
     location_region,
     metadata_items,
+    parse_bool,
     parse_time,
 )
 from scanner.inventory import GLOBAL, ComputeInstance, Disk, LoginSettings, MachineImage
@@ -23,14 +23,19 @@ def effective_flag(
 ) -> bool | None:
     """Instance metadata overrides the project's; neither set means off (Google's default).
 
-    ``project`` is ``None`` when the project's metadata could not be read: then only a value
-    on the instance itself is known.
+    Values parse like the guest agent's (``parse_bool``); an instance value it cannot parse
+    is ignored in favour of the project's, as the agent does. A value set but unparseable
+    where it decides is ``None``, never off. ``project`` is ``None`` when the project's
+    metadata could not be read: then only a valid value on the instance itself is known.
     """
-    if key in instance:
-        return is_true(instance[key])
+    own = parse_bool(instance.get(key))
+    if own is not None:
+        return own
     if project is None:
         return None
-    return is_true(project[key]) if key in project else False
+    if key in project:
+        return parse_bool(project[key])
+    return None if key in instance else False
 
 
 def login_settings(item: Json, project_meta: Mapping[str, str] | None) -> LoginSettings:
@@ -39,7 +44,7 @@ def login_settings(item: Json, project_meta: Mapping[str, str] | None) -> LoginS
         password_auth=None,
         central_login=effective_flag("enable-oslogin", meta, project_meta),
         # Only an instance can block project-wide keys; absent means not blocked.
-        project_keys_blocked=is_true(meta.get("block-project-ssh-keys", "false")),
+        project_keys_blocked=parse_bool(meta.get("block-project-ssh-keys", "false")),
         serial_console=effective_flag("serial-port-enable", meta, project_meta),
     )
 
