@@ -15,6 +15,7 @@ from checks._common import (
     scanned_scopes,
     unseen,
 )
+from checks._gcp_assets import judge_asset_inventory
 from scanner.inventory import GLOBAL, AuditTrail, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -234,25 +235,36 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     title="Configuration history is recorded for all resources in every region",
     severity=Severity.MEDIUM,
     controls=("CLD.12.4.5", "CLD.13.1.4"),
-    providers=PROVIDERS,
+    providers=(*PROVIDERS, "gcp"),
     needs=(SecurityService,),
     rationale=(
         "A configuration history shows what the virtual network and machines looked like at "
         "any moment; without it changes cannot be reviewed against the network policy."
     ),
-    remediation=(
-        "In each region: `aws configservice put-configuration-recorder "
-        "--configuration-recorder name=default,roleARN=... --recording-group allSupported=true` "
-        "then `aws configservice start-configuration-recorder --configuration-recorder-name "
-        "default` (a delivery channel is required)."
-    ),
+    remediation={
+        "aws": (
+            "In each region: `aws configservice put-configuration-recorder "
+            "--configuration-recorder name=default,roleARN=... --recording-group "
+            "allSupported=true` then `aws configservice start-configuration-recorder "
+            "--configuration-recorder-name default` (a delivery channel is required)."
+        ),
+        "gcp": (
+            "Enable Cloud Asset Inventory in the project, which then keeps the configuration "
+            "history of every supported resource: `gcloud services enable "
+            "cloudasset.googleapis.com --project <project>`."
+        ),
+    },
     references=(
         "CIS AWS 3.0 3.3",
         "CIS AWS 4.0 3.3",
+        "CIS GCP 2.0 2.13",
+        "CIS GCP 3.0 2.13",
         "prowler:config_recorder_all_regions_enabled",
+        "prowler:iam_cloud_asset_inventory_enabled",
     ),
 )
 def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    yield from judge_asset_inventory(inv)
     services = [
         s
         for s in of_providers(inv, SecurityService, PROVIDERS)

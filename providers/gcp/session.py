@@ -34,6 +34,7 @@ HOSTS = {
     "iam": "https://iam.googleapis.com",
     "monitoring": "https://monitoring.googleapis.com",
     "iamcredentials": "https://iamcredentials.googleapis.com",
+    "serviceusage": "https://serviceusage.googleapis.com",
 }
 RETRYABLE = (gexc.TooManyRequests, gexc.InternalServerError, gexc.ServiceUnavailable)
 

@@ -10,7 +10,15 @@ from typing import Any
 from google.protobuf import json_format  # type: ignore[import-untyped]
 
 from providers.gcp.errors import classify
-from providers.gcp.normalise import compute, firewall, fw_policy, iam, logging, network
+from providers.gcp.normalise import (
+    compute,
+    firewall,
+    fw_policy,
+    iam,
+    logging,
+    network,
+    services,
+)
 from providers.gcp.normalise.common import PROVIDER, Ctx, Json, metadata_items, region_of_zone
 from providers.gcp.session import GcpSession
 from scanner.inventory import GLOBAL, Entity, Gap, GapReason
@@ -249,6 +257,11 @@ def alerts(env: Env) -> Iterator[Item]:
     yield from logging.alert_rules(env.ctx, policies, metrics, channels)
 
 
+def asset_inventory(env: Env) -> Iterator[Item]:
+    path = f"/v1/projects/{env.project}/services/{services.ASSET_API}"
+    yield services.asset_inventory(env.ctx, env.session.get_json("serviceusage", path))
+
+
 @dataclass(frozen=True)
 class UnitSpec:
     operation: str
@@ -277,4 +290,5 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("iam.roles.list", ("role_definition",), custom_roles),
     UnitSpec("logging.sinks.list", ("audit_trail",), sinks),
     UnitSpec("monitoring.alertPolicies.list", ("alert_rule",), alerts),
+    UnitSpec("serviceusage.services.get", ("security_service",), asset_inventory),
 )

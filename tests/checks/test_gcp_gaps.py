@@ -17,6 +17,7 @@ from scanner.inventory import (
     NetworkPeering,
     Principal,
     RoleBinding,
+    SecurityService,
     Subnet,
 )
 from scanner.registry import load_checks
@@ -149,14 +150,22 @@ PASSING_GCP: dict[str, tuple[Entity, ...]] = {
         ),
     ),
     "any.compute.ip_forwarding_disabled": (vm(),),
+    "any.config_history.recording": (
+        make(
+            SecurityService,
+            f"//serviceusage.googleapis.com/projects/{PROJECT}/services/cloudasset.googleapis.com",
+            service_kind="asset_inventory",
+            enabled=True,
+            all_resources=True,
+        ),
+    ),
 }
 CHECKS = load_checks(plugins=False)
 GCP_CHECKS = sorted(k for k, c in CHECKS.items() if "gcp" in c.providers)
-# Left out on purpose: the provider collects no SecurityService (SCC, Cloud Asset) for GCP,
+# Left out on purpose: the provider collects no Security Command Center state for GCP,
 # and trail integrity (bucket lock, CMEK on log buckets) needs LogStore, which is tier 2.
 NOT_GCP = {
     "any.detector.threat_detection",
-    "any.config_history.recording",
     "any.audit_trail.tamper_resistant",
     "any.principal.privileged_mfa",
     "any.subnet.filtering_attached",
@@ -208,7 +217,12 @@ def test_a_gap_in_another_project_changes_nothing(check_id: str) -> None:
 
 @pytest.mark.parametrize(
     "check_id",
-    ["any.audit_trail.complete", "any.alert.privileged_or_auth_event", "any.alert.network_change"],
+    [
+        "any.audit_trail.complete",
+        "any.alert.privileged_or_auth_event",
+        "any.alert.network_change",
+        "any.config_history.recording",
+    ],
 )
 def test_absence_behind_a_gap_is_error_not_fail(check_id: str) -> None:
     """Project-level checks that FAIL on a missing record stay silent where a gap hid it."""

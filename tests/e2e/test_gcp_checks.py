@@ -72,6 +72,11 @@ DENIALS: dict[str, Denial] = {
         r"/aggregated/subnetworks", "compute.subnetworks.list", ("subnet", "flow_log_config")
     ),
     "any.compute.ip_forwarding_disabled": INSTANCES,
+    "any.config_history.recording": Denial(
+        r"/services/cloudasset\.googleapis\.com$",
+        "serviceusage.services.get",
+        ("security_service",),
+    ),
 }
 COMPUTE_DISABLED = Denial(r"^/compute/v1/", "compute.", reason="SERVICE_DISABLED")
 FAULTS = sorted({*DENIALS.values(), COMPUTE_DISABLED}, key=lambda d: d.pattern)
