@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from checks._common import scanned_scopes, unseen
@@ -83,6 +83,9 @@ class Coverage:
     """Trails that might feed alerts, but part of their state was not reported."""
     trails_excluded: list[str]
     """Trails with a log group that do not feed alerts (one region, stopped, no mgmt events)."""
+    narrowed: list[str] = field(default_factory=list)
+    """Azure: rules that do not count because they watch less than the whole subscription
+    (scoped to a resource group or resource, or filtered by status, caller, ...)."""
 
 
 def feeds_alerts(trail: AuditTrail) -> bool | None:
@@ -137,18 +140,27 @@ def coverage(inv: Inventory, scope: ScanScope) -> Coverage:
 
 
 def _azure_coverage(inv: Inventory, scope: ScanScope) -> Coverage:
-    """Azure: the activity log is always on; an enabled alert with a live action group counts."""
+    """Azure: the activity log is always on; an enabled alert with a live action group counts
+    if it watches the whole subscription: one of its scopes is the subscription itself and
+    no condition narrows the events (see AlertRule.narrowed_by)."""
     covered: set[str] = set()
     uncertain: set[str] = set()
     unconfirmed: set[str] = set()
     used: list[AlertRule] = []
+    narrowed: list[str] = []
+    whole = scope.native_id.lower().rstrip("/")
     for rule in inv.of(AlertRule):
         if not _mine(rule.provider, rule.account, scope) or not rule.targets:
             continue
         if rule.enabled is False:
             continue
         ops = azure_operations(rule)
-        if rule.target_verified is False:
+        if rule.scopes and (whole not in rule.scopes or rule.narrowed_by):
+            narrowed.append(rule.id)
+            continue
+        if not rule.scopes:
+            uncertain.update(ops)
+        elif rule.target_verified is False:
             unconfirmed.update(ops)
         elif rule.enabled and rule.target_verified:
             covered.update(ops)
@@ -156,7 +168,7 @@ def _azure_coverage(inv: Inventory, scope: ScanScope) -> Coverage:
         else:
             uncertain.update(ops)
     return Coverage(
-        covered, uncertain - covered, unconfirmed - covered - uncertain, used, [], [], []
+        covered, uncertain - covered, unconfirmed - covered - uncertain, used, [], [], [], narrowed
     )
 
 
@@ -194,6 +206,8 @@ def judge(inv: Inventory, required_set: str, topic: str) -> Iterator[Result]:
             "trails_unreported": cov.trails_unreported,
             "trails_excluded": cov.trails_excluded,
         }
+        if cov.narrowed:
+            evidence["rules_not_subscription_wide"] = cov.narrowed
         ref = scope.account_ref()
         holder = "subscription" if scope.provider == "azure" else "account"
         if not missing:

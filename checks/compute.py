@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checks import _gcp
+from checks import _gcp, _gcp_iam
 from checks._common import bindings_of, is_running, label, not_reported, of_providers, short_id
 from checks._exposure import admin_exposed
 from scanner.inventory import (
@@ -388,23 +388,24 @@ def _judge_linux_password(vm: ComputeInstance) -> Result | None:
 )
 def identity_least_privilege(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     for vm in _running(inv):
-        if not vm.identity_ref:
+        ref = vm.identity_ref or next(iter(vm.identity_refs), None)
+        if not ref:
             yield Result.passed(vm, f"instance {label(vm)} has no attached identity")
             continue
         full_scope = _gcp.default_sa_full_scope(vm) if vm.provider == "gcp" else None
         if full_scope is not None:
             yield full_scope
             continue
-        principal = inv.get(vm.identity_ref, Principal)
-        if principal is None and vm.provider == "azure":
+        if vm.provider == "azure":
             yield _judge_azure_identity(inv, vm)
             continue
+        principal = inv.get(ref, Principal)
         if principal is None:
             yield Result.error(
                 vm,
-                f"instance {label(vm)}: identity {short_id(vm.identity_ref)} was not found "
+                f"instance {label(vm)}: identity {short_id(ref)} was not found "
                 "among the collected principals",
-                identity_ref=vm.identity_ref,
+                identity_ref=ref,
             )
             continue
         bindings = bindings_of(inv, principal)
@@ -430,24 +431,27 @@ def identity_least_privilege(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
                 **evidence,
             )
         else:
+            gcp = vm.provider == "gcp"
             yield Result.passed(
                 vm,
                 f"instance {label(vm)} runs as {label(principal)}, which holds no "
-                "administrator rights",
+                "administrator rights" + (_gcp_iam.where(inv, vm.account) if gcp else ""),
                 bindings=[b.id for b in bindings],
                 **evidence,
+                **(_gcp_iam.evidence(inv) if gcp else {}),
             )
 
 
 def _judge_azure_identity(inv: Inventory, vm: ComputeInstance) -> Result:
-    """Azure: a managed identity with no role assignment listed holds no role here."""
-    assert vm.identity_ref is not None
-    held = vm.identity_ref
-    bindings = [b for b in inv.of(RoleBinding) if b.provider == "azure" and b.principal_id == held]
+    """Azure: the union of the role assignments of every managed identity of the VM (system-
+    and user-assigned); an identity with no role assignment listed holds no role here."""
+    held = vm.identity_refs or ((vm.identity_ref,) if vm.identity_ref else ())
+    bindings = [b for b in inv.of(RoleBinding) if b.provider == "azure" and b.principal_id in held]
     admin = [b for b in bindings if b.admin_equivalent]
     unknown = [b for b in bindings if b.admin_equivalent is None]
-    evidence: dict[str, Any] = {"identity_ref": vm.identity_ref}
-    who = f"managed identity {vm.identity_ref}"
+    evidence: dict[str, Any] = {"identity_ref": vm.identity_ref, "identity_refs": list(held)}
+    holders = sorted({b.principal_id for b in admin or unknown}) or list(held)
+    who = f"managed identit{'y' if len(holders) == 1 else 'ies'} {', '.join(holders)}"
     if admin:
         return Result.failed(
             vm,

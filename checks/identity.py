@@ -16,6 +16,7 @@ from checks._common import (
     scanned_scopes,
     short_id,
 )
+from scanner.arm_permissions import ROLE_ASSIGNMENT_WRITE, can_assign_roles
 from scanner.inventory import Credential, Inventory, Principal, RoleBinding, RoleDefinition
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -198,11 +199,13 @@ def _judge_root(inv: Inventory, cfg: CheckConfig, root: Principal) -> Result:
             "a role that administrators assume with MFA, or through IAM Identity Center."
         ),
         "azure": (
-            "Remove the permanent Owner / User Access Administrator assignment (`az role "
-            "assignment delete --assignee <principal-id> --role Owner --scope "
+            "Remove the permanent assignment of a role that can write role assignments "
+            "(Owner, User Access Administrator, Role Based Access Control Administrator; `az "
+            "role assignment delete --assignee <principal-id> --role Owner --scope "
             "/subscriptions/<sub>`) and make it eligible through Privileged Identity "
-            "Management instead; replace custom roles granting `*` with roles listing the "
-            "actions needed (`az role definition update` / `delete`)."
+            "Management instead; replace custom roles granting `*` or "
+            "Microsoft.Authorization/* with roles listing the actions needed (`az role "
+            "definition update` / `delete`)."
         ),
         "gcp": (
             "Replace owner/editor and *Admin grants with predefined roles for the task: "
@@ -259,8 +262,9 @@ _AZURE_WIDE_SCOPES = frozenset({"subscription", "management_group"})
 
 
 def _azure_assignments(inv: Inventory) -> Iterator[Result]:
-    """Azure: Owner / User Access Administrator (or a wildcard custom role) held by a user at
-    subscription scope or above is a standing administrator grant."""
+    """Azure: a role that can write role assignments (Owner, User Access Administrator, RBAC
+    Administrator, custom roles allowing it) held by a user at subscription scope or above
+    is a standing administrator grant (``admin_equivalent`` of the assignment)."""
     for binding in of_providers(inv, RoleBinding, ("azure",)):
         if binding.principal_type not in _AZURE_HUMAN_TYPES:
             continue
@@ -291,7 +295,8 @@ def _azure_assignments(inv: Inventory) -> Iterator[Result]:
 
 
 def _azure_custom_roles(inv: Inventory) -> Iterator[Result]:
-    """Azure: custom roles allowing every action (``*``) are owner roles in disguise (CIS)."""
+    """Azure: custom roles that can write role assignments are owner roles in disguise (CIS
+    asks about ``*``; ``*`` minus Microsoft.Authorization writes cannot grant access)."""
     for role in of_providers(inv, RoleDefinition, ("azure",)):
         if role.custom is None:
             yield not_reported(role, "whether the role is custom")
@@ -300,17 +305,19 @@ def _azure_custom_roles(inv: Inventory) -> Iterator[Result]:
             continue
         evidence: dict[str, Any] = {
             "permissions": list(role.permissions),
+            "not_permissions": list(role.not_permissions),
             "assignable_scopes": list(role.assignable_scopes),
         }
-        if "*" in role.permissions:
+        if can_assign_roles(role.permissions, role.not_permissions):
             yield Result.failed(
                 role,
-                f"custom role {label(role)} allows every action (*), like Owner",
+                f"custom role {label(role)} allows {ROLE_ASSIGNMENT_WRITE}, so its holders "
+                "can grant themselves any role, like Owner",
                 **evidence,
             )
         else:
             yield Result.passed(
-                role, f"custom role {label(role)} does not allow every action", **evidence
+                role, f"custom role {label(role)} cannot write role assignments", **evidence
             )
 
 

@@ -121,6 +121,10 @@ class ComputeInstance(Entity):
     """GCP network tags, which firewall rules target (labels are in ``tags``)."""
     identity_scopes: tuple[str, ...] = ()
     """OAuth scopes granted to the instance's identity (GCP access scopes)."""
+    identity_refs: tuple[str, ...] = ()
+    """Every identity the instance can act as (Azure: the system-assigned principal, then
+    each user-assigned one); ``identity_ref`` is the first. Empty where only
+    ``identity_ref`` is reported."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -318,6 +322,12 @@ class AlertRule(Entity):
     targets: tuple[str, ...] = ()
     target_verified: bool | None = None
     """Whether at least one target has a confirmed recipient."""
+    scopes: tuple[str, ...] = ()
+    """What the rule is limited to (Azure: the alert's ``scopes``, lowercased ARM ids);
+    empty where the provider has no such limit or did not report it."""
+    narrowed_by: tuple[str, ...] = ()
+    """``field=value`` conditions that make the rule fire on fewer events than its event
+    classes / operations name (Azure: anything beyond category and operationName)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import structlog
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
+from azure.identity import AzureAuthorityHosts, CredentialUnavailableError, DefaultAzureCredential
 
 from providers.azure.errors import classify
 from providers.azure.normalise.common import enum_str
@@ -37,6 +37,10 @@ LOGIN_HINT = (
     "no Azure credential found: set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
     "AZURE_CLIENT_SECRET for a service principal, run on a managed identity, or log in "
     "with `az login`"
+)
+LOGIN_FAILED_HINT = (
+    "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the client secret or certificate (or the "
+    "managed identity or `az login` session) and that the login host {authority} is reachable"
 )
 
 
@@ -65,6 +69,50 @@ def endpoints(cloud: str) -> Endpoints:
     return Endpoints(arm.rstrip("/"), authority.rstrip("/"))
 
 
+class _Watched:
+    """One credential of the chain, passed through; records why it failed to authenticate.
+
+    DefaultAzureCredential reports "nothing configured" and "configured but the login
+    failed" as the same exception; only its members tell them apart.
+    """
+
+    def __init__(self, inner: Any, failures: list[Exception]) -> None:
+        self._inner, self._failures = inner, failures
+
+    @property
+    def _credential_name(self) -> str:
+        return str(getattr(self._inner, "_credential_name", type(self._inner).__name__))
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._inner, method)(*args, **kwargs)
+        except CredentialUnavailableError:
+            raise
+        except Exception as exc:
+            self._failures.append(exc)
+            raise
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return self._call("get_token", *scopes, **kwargs)
+
+    def get_token_info(self, *scopes: str, **kwargs: Any) -> Any:
+        return self._call("get_token_info", *scopes, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def login_error(failures: list[Exception], authority: str) -> ConfigurationError:
+    """No credential configured: how to configure one; a login that failed: why, what to check."""
+    if not failures:
+        return ConfigurationError(LOGIN_HINT)
+    exc = failures[-1]
+    cause = one_line(getattr(exc, "message", None) or str(exc) or type(exc).__name__, 240)
+    cause = cause.rstrip(". ")
+    hint = LOGIN_FAILED_HINT.format(authority=authority)
+    return ConfigurationError(f"Azure login failed: {cause}; {hint}")
+
+
 class _TenantCredential:
     """Asks the wrapped credential for tokens of one tenant (``--tenant``)."""
 
@@ -79,13 +127,16 @@ class _TenantCredential:
 def credential(options: AzureOptions, ends: Endpoints) -> TokenCredential:
     """DefaultAzureCredential for the cloud's login host, checked with one token request."""
     custom_host = urlsplit(ends.authority).hostname not in MICROSOFT_LOGIN_HOSTS
-    cred: TokenCredential = DefaultAzureCredential(
+    default = DefaultAzureCredential(
         authority=ends.authority,
         # Microsoft's instance discovery does not know private/sovereign-stack hosts.
         disable_instance_discovery=custom_host,
         additionally_allowed_tenants=["*"] if options.tenant else None,
         exclude_interactive_browser_credential=True,
     )
+    failures: list[Exception] = []
+    default.credentials = tuple(_Watched(c, failures) for c in default.credentials)
+    cred: TokenCredential = default
     if options.tenant:
         cred = _TenantCredential(cred, options.tenant)
     chained = logging.getLogger("azure.identity")
@@ -97,7 +148,7 @@ def credential(options: AzureOptions, ends: Endpoints) -> TokenCredential:
         cred.get_token(ends.scope)
     except ClientAuthenticationError as exc:
         log.debug("azure_credential_failed", error=one_line(str(exc), 500))
-        raise ConfigurationError(LOGIN_HINT) from None
+        raise login_error(failures, ends.authority) from None
     finally:
         chained.setLevel(level)
     return cred

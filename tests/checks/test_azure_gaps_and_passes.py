@@ -64,6 +64,7 @@ def alerts(operations: tuple[str, ...]) -> tuple[AlertRule, ...]:
             region=GLOBAL,
             match_expr=f"category=Administrative && operationName={op}",
             source_id=SUB_ID,
+            scopes=(SUB_ID,),
             enabled=True,
             targets=(ACTION_GROUP,),
             target_verified=True,

@@ -81,6 +81,7 @@ def alert(operation: str, **fields: object) -> AlertRule:
         "targets": (ACTION_GROUP,),
         "target_verified": True,
         "source_id": SUB_ID,
+        "scopes": (SUB_ID,),
     }
     base.update(fields)
     name = operation.replace("/", "-").lower()

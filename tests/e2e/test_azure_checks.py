@@ -127,6 +127,10 @@ def test_bad_subscription_findings_name_the_broken_things(scan: Run) -> None:
         ("any.image.publicly_shared", "snap-public"),
         ("any.subnet.filtering_attached", "workload"),
         ("any.network.flow_logs_enabled", f"azure:{BAD_SUB}:northeurope"),
+        # A role-less system identity beside a user-assigned Owner identity.
+        ("any.compute.identity_least_privilege", "vm-legacy"),
+        # Role Based Access Control Administrator to a user at subscription scope.
+        ("any.rolebinding.standing_admin", "b0000000-0000-4000-8000-000000000005"),
     ]:
         assert expected in failing, expected
     admin = [
@@ -146,3 +150,24 @@ def test_denied_read_is_error_in_that_subscription_only(azure: Azure, check_id: 
     assert any("access_denied" in f.message for f in good if f.status is Status.ERROR)
     bad = {f.status for f in findings if f.resource.account == BAD_SUB}
     assert Status.FAIL in bad and Status.ERROR not in bad
+
+
+def test_alerts_narrower_than_the_subscription_do_not_count(scan: Run) -> None:
+    bad = in_sub(scan.findings, BAD_SUB)
+    for check_id, op, alert in [
+        (
+            "any.alert.privileged_or_auth_event",
+            "Microsoft.Authorization/policyAssignments/delete",
+            "alert-policy-delete-rg-only",
+        ),
+        (
+            "any.alert.network_change",
+            "Microsoft.Network/publicIPAddresses/write",
+            "alert-pip-write-failed-only",
+        ),
+    ]:
+        (finding,) = by_check(bad, check_id)
+        evidence = finding["evidence"]
+        assert op in evidence["missing"], summary([finding])
+        narrowed = evidence["rules_not_subscription_wide"]
+        assert any(r.endswith("/" + alert) for r in narrowed), narrowed

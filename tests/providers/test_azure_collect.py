@@ -4,6 +4,7 @@ HTTPS to the fake ARM (fixtures/azure), pointed at it only through the environme
 from __future__ import annotations
 
 import json
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -235,14 +236,24 @@ def test_roles_bindings_principals(full: Inventory) -> None:
     custom = {r.name: r for r in full.of(RoleDefinition) if r.custom}
     assert custom["Super Operator"].admin_equivalent is True
     assert custom["VM Operator"].admin_equivalent is False
+    assert custom["Deployment Operator"].admin_equivalent is False
+    rbac_admin = bindings["22222222-bbbb-4bbb-8bbb-000000000005"]
+    assert rbac_admin.role_name == "Role Based Access Control Administrator"
+    assert rbac_admin.admin_equivalent is True
+    vms = {v.name: v for v in full.of(ComputeInstance)}
+    assert vms["vm-legacy"].identity_refs == (
+        "22222222-bbbb-4bbb-8bbb-000000000006",
+        "22222222-bbbb-4bbb-8bbb-000000000007",
+    )
+    assert vms["vm-legacy"].identity_ref == "22222222-bbbb-4bbb-8bbb-000000000006"
     kinds = {p.id: p.principal_kind for p in full.of(Principal)}
     assert kinds["22222222-bbbb-4bbb-8bbb-000000000003"] == "guest"
     assert kinds["11111111-aaaa-4aaa-8aaa-000000000001"] == "group"
 
 
 def test_paging_follows_next_links_on_the_fakes_base(full: Inventory, fake: FakeArm) -> None:
-    # `full` was collected at page size 1 with fresh log; role definitions come 5 a sub.
-    assert sum(1 for r in full.of(RoleDefinition) if r.account == GOOD_SUB) == 5
+    # `full` was collected at page size 1 with fresh log; role definitions come 7 a sub.
+    assert sum(1 for r in full.of(RoleDefinition) if r.account == GOOD_SUB) == 7
 
 
 def test_only_reads_are_sent(arm: FakeArm) -> None:
@@ -371,6 +382,35 @@ def test_no_credential_is_exit_2_with_one_line(fake: FakeArm) -> None:
         "with `az login`"
     ]
     assert "Traceback" not in result.output + result.stderr
+
+
+def _scan_errors(env: dict[str, str]) -> tuple[int, list[str], str]:
+    with patched_environment(env):
+        result = CliRunner().invoke(
+            cli, ["scan", "azure", "--max-retries", "0"], catch_exceptions=False
+        )
+    errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+    return result.exit_code, errors, result.output + result.stderr
+
+
+def test_wrong_client_secret_is_a_login_failure_not_a_missing_credential(fake: FakeArm) -> None:
+    code, errors, output = _scan_errors({"AZURE_CLIENT_SECRET": "not-the-secret"})
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith("cldscan: error: Azure login failed: ")
+    assert "AADSTS7000215" in errors[0] and "AZURE_CLIENT_ID" in errors[0]
+    assert "no Azure credential found" not in errors[0]
+    assert "not-the-secret" not in output and "Traceback" not in output
+
+
+def test_unreachable_login_host_is_a_login_failure(fake: FakeArm) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"https://127.0.0.1:{sock.getsockname()[1]}"
+    code, errors, output = _scan_errors({"AZURE_AUTHORITY_HOST": closed})
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith("cldscan: error: Azure login failed: ")
+    assert f"login host {closed} is reachable" in errors[0]
+    assert "Traceback" not in output
 
 
 def test_cli_collect_azure_writes_a_snapshot(arm: FakeArm, tmp_path: Path) -> None:

@@ -50,15 +50,14 @@ def _boot(vm: Any) -> tuple[str, bool | None, bool | None]:
     return security_type, get(uefi, "secure_boot_enabled"), get(uefi, "v_tpm_enabled")
 
 
-def _identity(vm: Any) -> str | None:
+def identities(vm: Any) -> tuple[str, ...]:
+    """Principal ids the VM can act as: system-assigned first, then every user-assigned."""
     identity = get(vm, "identity")
-    principal = get(identity, "principal_id")
-    if principal:
-        return str(principal).lower()
-    for user_assigned in (get(identity, "user_assigned_identities") or {}).values():
-        if get(user_assigned, "principal_id"):
-            return str(get(user_assigned, "principal_id")).lower()
-    return None
+    found = [get(identity, "principal_id")]
+    found += [
+        get(u, "principal_id") for u in (get(identity, "user_assigned_identities") or {}).values()
+    ]
+    return tuple(dict.fromkeys(str(p).lower() for p in found if p))
 
 
 def nic_ids(vm: Any) -> tuple[str, ...]:
@@ -72,12 +71,14 @@ def virtual_machine(vm: Any, sub: str, state: str = "") -> ComputeInstance:
     """A VM model; network fields are filled by the join from NICs and subnets."""
     os_type = enum_str(get(vm, "storage_profile", "os_disk", "os_type")).lower() or None
     security_type, secure_boot, vtpm = _boot(vm)
+    principals = identities(vm)
     return ComputeInstance(
         **base(vm, sub),
         state=state,
         image_ref=_image_ref(vm),
         network_interface_ids=nic_ids(vm),
-        identity_ref=_identity(vm),
+        identity_ref=principals[0] if principals else None,
+        identity_refs=principals,
         boot_mode="uefi" if security_type != "Standard" else None,
         secure_boot=secure_boot,
         vtpm=vtpm,

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from providers.azure.normalise.common import PROVIDER, base, enum_str, get, lid
+from scanner.arm_permissions import can_assign_roles
 from scanner.inventory import GLOBAL, Principal, RoleBinding, RoleDefinition
 
 ADMIN_ROLE_NAMES = frozenset({"Owner", "User Access Administrator"})
+"""Built-in roles admin-equivalent by name even if their permissions were not listed."""
 PRINCIPAL_TYPES = {
     "user": ("user", "human"),
     "group": ("group", "group"),
@@ -31,7 +33,8 @@ def role_definition(role: Any, sub: str) -> RoleDefinition:
         permissions=actions,
         not_permissions=not_actions,
         assignable_scopes=tuple(lid(s) for s in get(role, "assignable_scopes") or ()),
-        admin_equivalent=name in ADMIN_ROLE_NAMES or (custom and "*" in actions),
+        admin_equivalent=(name in ADMIN_ROLE_NAMES and not custom)
+        or can_assign_roles(actions, not_actions),
     )
 
 

@@ -112,6 +112,41 @@ def event_classes(conditions: Iterable[Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _operation_types(conditions: Iterable[Any]) -> set[str]:
+    """Resource types of the operationName values, e.g. microsoft.network/publicipaddresses."""
+    return {
+        value.lower().rsplit("/", 1)[0]
+        for field, value in _leaves(conditions)
+        if field.lower() == "operationname" and "/" in value
+    }
+
+
+def _harmless(field: str, value: str, types: set[str]) -> bool:
+    """A condition that selects the event (category, operationName) or restates the
+    operation's own resource type; anything else narrows what the alert sees."""
+    name = field.lower()
+    if name in ("category", "operationname"):
+        return True
+    return name == "resourcetype" and bool(types) and types == {value.lower()}
+
+
+def narrowing(conditions: Iterable[Any]) -> tuple[str, ...]:
+    """The top-level conditions that filter the watched events (resource group, status,
+    level, caller, resource id, ...). An anyOf narrows only if none of its branches is a
+    harmless one (a branch on operationName lets every such event through)."""
+    conditions = list(conditions or ())
+    types = _operation_types(conditions)
+    found: list[str] = []
+    for cond in conditions:
+        leaves = list(_leaves(get(cond, "any_of") or ())) if get(cond, "any_of") else []
+        if leaves:
+            if not any(_harmless(f, v, types) for f, v in leaves):
+                found.append("(" + " || ".join(f"{f}={v}" for f, v in leaves) + ")")
+            continue
+        found.extend(f"{f}={v}" for f, v in _leaves([cond]) if not _harmless(f, v, types))
+    return tuple(dict.fromkeys(found))
+
+
 def has_receiver(group: Any) -> bool:
     return any(get(group, f) for f in RECEIVER_FIELDS)
 
@@ -138,6 +173,8 @@ def activity_log_alert(alert: Any, sub: str, groups: Mapping[str, Any] | None) -
         enabled=get(alert, "enabled"),
         targets=targets,
         target_verified=verified,
+        scopes=tuple(lid(s).rstrip("/") for s in get(alert, "scopes") or () if s),
+        narrowed_by=narrowing(conditions),
     )
 
 
