@@ -2,12 +2,13 @@
 
 Security groups are a union of allows (no order, no deny). Ordered sets (network ACLs,
 NSGs, VPC firewalls) are evaluated lowest priority number first: an allow only counts
-for traffic that no earlier deny from the world already stops.
+for traffic that no earlier deny from the world already stops, and a deny stops it only
+where its destination (``FirewallRule.targets``) covers everything the allow reaches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,17 +92,59 @@ def world_families(rule: FirewallRule) -> set[str]:
     return found or {_ANY}
 
 
-def _shadowed(allow: FirewallRule, denies: Iterable[FirewallRule], traffic: Traffic) -> bool:
+_EVERY_DESTINATION = {"*": _ANY, "any": _ANY, "0.0.0.0/0": "ipv4", "::/0": "ipv6"}
+
+Destinations = Callable[[FirewallRule, FirewallRule], set[str]]
+"""(deny, allow) -> the address families in which the deny's destination covers the allow's."""
+
+
+def destination_families(deny_dests: Collection[str], allow_dests: Collection[str]) -> set[str]:
+    """Address families in which a deny's destinations include every destination of an allow.
+
+    No destinations (every one), the same set as the allow's, or a whole-address-space
+    entry (``*``, ``any``, ``0.0.0.0/0``, ``::/0``) covers it; anything narrower may leave
+    part of the allow's destinations open, so it covers nothing.
+    """
+    deny = {d.strip().lower() for d in deny_dests}
+    if not deny or deny == {a.strip().lower() for a in allow_dests}:
+        return {_ANY}
+    return {_EVERY_DESTINATION[d] for d in deny if d in _EVERY_DESTINATION}
+
+
+def rule_destinations(deny: FirewallRule, allow: FirewallRule) -> set[str]:
+    """Destinations are the rules' targets (Azure prefixes and ASGs; AWS reports none)."""
+    return destination_families(deny.targets, allow.targets)
+
+
+def _meet(a: set[str], b: set[str]) -> set[str]:
+    if _ANY in a:
+        return set(b)
+    if _ANY in b:
+        return set(a)
+    return a & b
+
+
+def _shadowed(
+    allow: FirewallRule,
+    denies: Iterable[FirewallRule],
+    traffic: Traffic,
+    destinations: Destinations,
+) -> bool:
     families = world_families(allow)
     covered: set[str] = set()
     for deny in denies:
         if traffic.matches(deny):
-            covered |= world_families(deny)
+            covered |= _meet(world_families(deny), destinations(deny, allow))
     return _ANY in covered or families <= covered
 
 
-def exposing_rules(rules: Iterable[FirewallRule], traffic: Traffic) -> list[FirewallRule]:
-    """Enabled ingress allow rules from the world that admit ``traffic``, not shadowed."""
+def exposing_rules(
+    rules: Iterable[FirewallRule],
+    traffic: Traffic,
+    destinations: Destinations = rule_destinations,
+) -> list[FirewallRule]:
+    """Enabled ingress allow rules from the world that admit ``traffic``, not shadowed by a
+    deny whose destination covers the allow's (judged by ``destinations``)."""
     ingress = [r for r in rules if r.enabled and r.direction == "ingress"]
     ordered = any(r.priority is not None for r in ingress)
     if ordered:
@@ -115,7 +158,7 @@ def exposing_rules(rules: Iterable[FirewallRule], traffic: Traffic) -> list[Fire
             continue
         if not rule.admits_world() or not traffic.matches(rule):
             continue
-        if ordered and _shadowed(rule, world_denies, traffic):
+        if ordered and _shadowed(rule, world_denies, traffic, destinations):
             continue
         exposed.append(rule)
     return exposed

@@ -13,13 +13,21 @@ from typing import Any
 from checks._common import (
     bindings_of,
     in_scope,
+    is_running,
     iso,
     label,
     not_reported,
     short_id,
     unseen,
 )
-from checks._exposure import PORT_PROTOCOLS, AllPorts, Port, Traffic, exposing_rules
+from checks._exposure import (
+    PORT_PROTOCOLS,
+    AllPorts,
+    Port,
+    Traffic,
+    destination_families,
+    exposing_rules,
+)
 from scanner.inventory import (
     GLOBAL,
     AuditTrail,
@@ -65,9 +73,30 @@ def instance_targets(vm: ComputeInstance) -> frozenset[str]:
     return frozenset(found)
 
 
+DEST_PREFIX = "dest:"
+"""Ingress ``destinationRanges`` sit among a rule's targets as ``dest:<cidr>``."""
+
+
+def _selectors(rule: FirewallRule) -> list[str]:
+    """The rule's instance selectors (``tag:``, ``serviceAccount:``), not its destinations."""
+    return [t for t in rule.targets if not t.startswith(DEST_PREFIX)]
+
+
+def _dests(rule: FirewallRule) -> list[str]:
+    return [t.removeprefix(DEST_PREFIX) for t in rule.targets if t.startswith(DEST_PREFIX)]
+
+
 def _applies(rule: FirewallRule, targets: frozenset[str]) -> bool:
-    """A rule without targets applies to every instance of its network."""
-    return not rule.targets or bool(targets & set(rule.targets))
+    """A rule without selectors applies to every instance of its network (destination
+    ranges do not select instances here: an allow with them is counted for every one)."""
+    selectors = _selectors(rule)
+    return not selectors or bool(targets & set(selectors))
+
+
+def _dest_covered(deny: FirewallRule, allow: FirewallRule) -> set[str]:
+    """For rules that both apply to one instance: a deny without destination ranges covers
+    the allow; one with ranges only when they equal the allow's (or are the whole space)."""
+    return destination_families(_dests(deny), _dests(allow))
 
 
 def _exposing_for(
@@ -77,7 +106,7 @@ def _exposing_for(
     the same priority."""
     mine = [r for r in rules if _applies(r, targets)]
     mine.sort(key=lambda r: (r.priority is None, r.priority or 0, r.action != "deny"))
-    return exposing_rules(mine, traffic)
+    return exposing_rules(mine, traffic, _dest_covered)
 
 
 def _could_expose(rules: Sequence[FirewallRule], traffic: Traffic) -> list[FirewallRule]:
@@ -89,7 +118,7 @@ def _could_expose(rules: Sequence[FirewallRule], traffic: Traffic) -> list[Firew
     candidates: set[frozenset[str]] = {frozenset()}
     for r in rules:
         if r.action == "allow":
-            candidates.update(frozenset({t}) for t in r.targets)
+            candidates.update(frozenset({t}) for t in _selectors(r))
     found: dict[str, FirewallRule] = {}
     for targets in sorted(candidates, key=sorted):
         for r in _exposing_for(rules, targets, traffic):
@@ -135,14 +164,15 @@ def instance_admin_ports(
 def public_targets(
     inv: Inventory, fw_set: FirewallRuleSet, admin_ports: Iterable[int]
 ) -> list[str]:
-    """Instances with a public IP that this network's firewall opens to the world on an
-    admin port."""
+    """Running instances with a public IP that this network's firewall opens to the world
+    on an admin port."""
     ports = tuple(admin_ports)
     return sorted(
         vm.id
         for vm in inv.of(ComputeInstance)
         if fw_set.id in vm.firewall_set_ids
         and vm.public_ips
+        and is_running(vm)
         and instance_admin_ports(inv, vm, ports, only_set=fw_set.id)
     )
 

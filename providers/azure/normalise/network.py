@@ -101,6 +101,7 @@ def security_rule(rule: Any, sub: str, nsg: Entity) -> FirewallRule:
     targets = [
         get(rule, "destination_address_prefix"),
         *(get(rule, "destination_address_prefixes") or ()),
+        *(lid(get(g, "id")) for g in get(rule, "destination_application_security_groups") or ()),
     ]
     return FirewallRule(
         id=lid(get(rule, "id")) or f"{nsg.id}/securityrules/{str(get(rule, 'name')).lower()}",

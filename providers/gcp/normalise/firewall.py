@@ -39,6 +39,9 @@ def firewall(ctx: Ctx, item: Json) -> list[FirewallRule]:
     targets = [f"tag:{t}" for t in item.get("targetTags") or []] + [
         f"serviceAccount:{s}" for s in item.get("targetServiceAccounts") or []
     ]
+    if direction == "ingress":
+        # An ingress rule with destinationRanges reaches only those addresses of its targets.
+        targets += [f"dest:{r}" for r in item.get("destinationRanges") or []]
     out = []
     for action, key in (("allow", "allowed"), ("deny", "denied")):
         for i, entry in enumerate(item.get(key) or []):
