@@ -3,6 +3,8 @@
 ``annotated`` yields the report to write and a ``commit`` to call once it is written:
 the state is replaced only after the findings are out, so a run that fails to write
 them reports the same changes again next time. The state stays locked in between.
+``min_severity`` (``--severity``) filters only what is written: suppressions and the
+state see every finding, so a finding below it is neither resolved nor forgotten.
 """
 
 from __future__ import annotations
@@ -35,12 +37,25 @@ def annotated(
     if suppressions is not None:
         report = apply(report, suppressions, tags_from(inv), now.date())
     if state_dir is None:
-        yield report, lambda: None
+        yield at_severity(report, min_severity), lambda: None
         return
     store = StateStore(state_dir, state_name or target_name(report.scopes))
     with store.locked():
         tracked = track(report, store.load(), now, min_severity=min_severity)
         yield tracked.report, lambda: store.save(tracked.state, now)
+
+
+def at_severity(report: ScanReport, min_severity: Severity | None) -> ScanReport:
+    """Only findings at or above ``min_severity``; the control summary counts those."""
+    import dataclasses
+
+    if min_severity is None:
+        return report
+    return dataclasses.replace(
+        report,
+        findings=tuple(f for f in report.findings if f.severity.at_least(min_severity)),
+        _summary=[],
+    )
 
 
 def changes(report: ScanReport) -> ScanReport:

@@ -37,12 +37,14 @@ class ControlSummary:
     @property
     def verdict(self) -> str:
         """``fail``, ``incomplete`` (nothing failed but something was not evaluated),
-        ``pass`` or ``not_evaluated`` (no check of this control ran)."""
+        ``pass`` (everything evaluated, nothing failing: suppressed FAILs are accepted
+        risks, counted in ``suppressed``) or ``not_evaluated`` (no check of this control
+        ran)."""
         if self.failed:
             return "fail"
         if self.errors:
             return "incomplete"
-        if self.passed:
+        if self.passed or self.suppressed:
             return "pass"
         return "not_evaluated"
 

@@ -262,41 +262,55 @@ def track(
     *,
     min_severity: Severity | None = None,
 ) -> Tracked:
-    """Compare this run's findings with the previous run's (see the module docstring)."""
+    """Compare this run's findings with the previous run's (see the module docstring).
+
+    ``report`` must hold every finding, whatever ``--severity``: the state is built from
+    all of them. ``min_severity`` only filters the report returned for writing.
+    """
     state: dict[str, Seen] = {}
     findings: list[Finding] = []
-    for f in report.findings:
-        before = previous.get(f.finding_id)
+    gone: list[Finding] = []
+
+    def keep(f: Finding, before: Seen | None = None) -> bool:
+        return (
+            min_severity is None
+            or f.severity.at_least(min_severity)
+            or (
+                f.lifecycle is Lifecycle.RESOLVED
+                and before is not None
+                and before.severity.at_least(min_severity)
+            )
+        )
+
+    for found in report.findings:
+        before = previous.get(found.finding_id)
+        f = found
         if f.status in TRACKED:
             first = before.first_seen if before else now
             state[f.finding_id] = Seen.of(f, first, now)
             lifecycle = Lifecycle.OPEN if before else Lifecycle.NEW
-            findings.append(
-                dataclasses.replace(f, lifecycle=lifecycle, first_seen=first, last_seen=now)
-            )
+            f = dataclasses.replace(f, lifecycle=lifecycle, first_seen=first, last_seen=now)
         elif before:
-            findings.append(
-                dataclasses.replace(
-                    f,
-                    lifecycle=Lifecycle.RESOLVED,
-                    first_seen=before.first_seen,
-                    last_seen=before.last_seen,
-                )
+            f = dataclasses.replace(
+                f,
+                lifecycle=Lifecycle.RESOLVED,
+                first_seen=before.first_seen,
+                last_seen=before.last_seen,
             )
-        else:
+        if keep(f, before):
             findings.append(f)
     present = {f.finding_id for f in report.findings}
-    gone: list[Finding] = []
     for fid, before in previous.items():
         if fid in present:
             continue
-        if not _covered(report, before, min_severity):
+        if not _covered(report, before):
             state[fid] = before
         elif _unseen(report, before):
             state[fid] = before
-            findings.append(_still_open(before))
-        else:
-            gone.append(_gone(before))
+            if keep(still := _still_open(before)):
+                findings.append(still)
+        elif keep(resolved := _gone(before)):
+            gone.append(resolved)
     counted = dataclasses.replace(report, findings=tuple(findings), _summary=[])
     summaries = counted.control_summaries()
     everything = sorted(
@@ -309,12 +323,10 @@ def track(
     )
 
 
-def _covered(report: ScanReport, before: Seen, min_severity: Severity | None) -> bool:
-    """Whether this run looked where ``before`` was: its check, scope, region, severity."""
+def _covered(report: ScanReport, before: Seen) -> bool:
+    """Whether this run looked where ``before`` was: its check, scope and region."""
     r = before.resource
     if before.check_id not in {c.id for c in report.checks}:
-        return False
-    if min_severity is not None and not before.severity.at_least(min_severity):
         return False
     scope = next(
         (s for s in report.scopes if s.provider == r.provider and s.account == r.account), None

@@ -163,7 +163,7 @@ def _read_toml(path: Path, text: str) -> tuple[list[Any], list[int]]:
 
 
 def _check_top(path: Path, data: Mapping[str, Any]) -> None:
-    unknown = sorted(set(data) - set(TOP_KEYS))
+    unknown = sorted(set(data) - set(TOP_KEYS), key=str)  # keys may be any YAML scalar
     if unknown:
         allowed = ", ".join(TOP_KEYS)
         _fail(path, 1, None, f"unknown top-level key {unknown[0]!r} (allowed: {allowed})")
@@ -178,7 +178,7 @@ def _rule(path: Path, n: int, line: int, entry: Any) -> Rule:
 
     if not isinstance(entry, dict):
         fail("an entry must be a mapping of keys (check, reason, owner, ...)")
-    unknown = sorted(set(entry) - set(MATCH_KEYS) - set(INFO_KEYS))
+    unknown = sorted(set(entry) - set(MATCH_KEYS) - set(INFO_KEYS), key=str)
     if unknown:
         fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(MATCH_KEYS + INFO_KEYS)})")
     text: dict[str, str] = {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +17,12 @@ from scanner.annotate import annotated, changes
 from scanner.cli import cli
 from scanner.engine import ScanReport, evaluate
 from scanner.errors import ExitCode
-from scanner.inventory import Gap, GapReason, Inventory, Network
-from scanner.results import Finding, Lifecycle, Severity, Status
+from scanner.inventory import FirewallRule, Gap, GapReason, Inventory, Network
+from scanner.registry import CheckConfig
+from scanner.results import Finding, Lifecycle, Severity, Status, finding_id
+from scanner.results import Result as CheckResult
 from scanner.snapshot import write_snapshot
-from scanner.state import StateError, StateStore, target_name, track
+from scanner.state import Seen, StateError, StateStore, target_name, track
 from tests.test_outputs import ACCOUNT, CHECKS, SCOPE, _rule
 
 T0 = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)
@@ -132,7 +136,7 @@ def test_gap_scope_keeps_failing_finding_open(tmp_path: Path) -> None:
     assert (again.lifecycle, again.first_seen) == (Lifecycle.OPEN, T0)
 
 
-def test_unscanned_check_region_or_severity_is_carried_not_resolved(tmp_path: Path) -> None:
+def test_unscanned_check_or_region_is_carried_not_resolved(tmp_path: Path) -> None:
     runs = Runs(tmp_path)
     runs.run(inventory((1, True)))
     other_check = evaluate(inventory(), CHECKS[1:])
@@ -140,14 +144,30 @@ def test_unscanned_check_region_or_severity_is_carried_not_resolved(tmp_path: Pa
         Inventory(scopes=(SCOPE.__class__("aws", ACCOUNT, SCOPE.native_id, "", ("eu-west-1",)),)),
         CHECKS,
     )
-    for report, kwargs in (
-        (other_check, {}),
-        (narrow_scope, {}),
-        (evaluate(inventory(), CHECKS), {"min_severity": Severity.CRITICAL}),
-    ):
-        tracked = track(report, runs.store.load(), runs.now, **kwargs)  # type: ignore[arg-type]
+    for report in (other_check, narrow_scope):
+        tracked = track(report, runs.store.load(), runs.now)
         assert rule_id(1) not in by_resource(tracked.report)
         assert len(tracked.state) == 1
+
+
+def test_min_severity_filters_the_output_not_the_state(tmp_path: Path) -> None:
+    runs = Runs(tmp_path)
+    runs.run(inventory((1, True)))
+    # still failing, below the threshold: not written, still open in the state
+    tracked = track(
+        evaluate(inventory((1, True)), CHECKS), runs.store.load(), runs.now,
+        min_severity=Severity.CRITICAL,
+    )  # fmt: skip
+    assert tracked.report.findings == ()
+    assert [s.finding_id for s in tracked.state.values()] == [
+        finding_id(SSH, rule_id(1))
+    ]  # fmt: skip
+    # gone, below the threshold: resolved in the state, the record not written
+    tracked = track(
+        evaluate(inventory(), CHECKS), runs.store.load(), runs.now,
+        min_severity=Severity.CRITICAL,
+    )  # fmt: skip
+    assert tracked.report.findings == () and tracked.state == {}
 
 
 def test_changes_only_keeps_new_and_resolved(tmp_path: Path) -> None:
@@ -210,9 +230,9 @@ def _test_checks(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(registry._REGISTRY, entry.id, entry)
 
 
-def cli_run(snapshot: Path, state: Path, *args: str) -> Result:
+def cli_run(snapshot: Path, state: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     argv = ["evaluate", str(snapshot), "--check", "test.out.*", "--state-dir", str(state)]
-    return CliRunner().invoke(cli, [*argv, *args], catch_exceptions=False)
+    return CliRunner().invoke(cli, [*argv, *args], env=env, catch_exceptions=False)
 
 
 def _error_line(result: Result) -> str:
@@ -411,3 +431,105 @@ def test_reader_closing_stdout_early_keeps_the_previous_state(tmp_path: Path) ->
     )
     assert done.returncode == ExitCode.FAILED  # the snapshot has failing findings
     assert (state / f"aws-{ACCOUNT}.json").read_bytes() != before
+
+
+# --- --severity with state, and a state that cannot be saved ------------------------------------
+
+RAISED = "test.out.raised"
+
+
+def raised(inv: Inventory, cfg: CheckConfig) -> Iterator[CheckResult]:
+    """World-open SSH is critical where the rule guards a public address (tag), else high,
+    as checks/firewall.py does for admin ports in front of public IPs."""
+    for rule in inv.of(FirewallRule):
+        if not rule.admits_world():
+            yield CheckResult.passed(rule, "restricted")
+        elif rule.tags.get("exposure") == "public":
+            yield CheckResult.failed(rule, "open to a public IP", severity=Severity.CRITICAL)
+        else:
+            yield CheckResult.failed(rule, "open")
+
+
+def public(inv: Inventory) -> Inventory:
+    """The same inventory with every firewall rule guarding a public address."""
+    entities = tuple(
+        dataclasses.replace(e, tags={"exposure": "public"}) if isinstance(e, FirewallRule) else e
+        for e in inv.entities
+    )
+    return dataclasses.replace(inv, entities=entities)
+
+
+@pytest.fixture
+def raised_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = dataclasses.replace(CHECKS[0], id=RAISED, severity=Severity.HIGH, func=raised)
+    monkeypatch.setitem(registry._REGISTRY, RAISED, check)
+
+
+def raised_records(result: Result) -> list[dict[str, object]]:
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    return [r for r in records if r["check_id"] == RAISED]
+
+
+@pytest.mark.usefixtures("raised_check")
+def test_severity_lowered_between_runs_is_not_resolved(tmp_path: Path) -> None:
+    snap, state = tmp_path / "snap.json", tmp_path / "state"
+    critical = ("-f", "jsonl", "--severity", "critical")
+    write_snapshot(public(inventory((1, True))), snap)
+    first = raised_records(cli_run(snap, state, *critical))
+    assert [(r["severity"], r["lifecycle"]) for r in first] == [("critical", "new")]
+    # the public address is gone: still open, now high, so below --severity critical
+    write_snapshot(inventory((1, True)), snap)
+    second = cli_run(snap, state, *critical)
+    assert second.exit_code == ExitCode.OK, second.stderr
+    assert raised_records(second) == []  # not written, and above all not "resolved"
+    third = raised_records(cli_run(snap, state, "-f", "jsonl"))
+    assert [(r["status"], r["severity"], r["lifecycle"]) for r in third] == [
+        ("FAIL", "high", "open")
+    ]  # fmt: skip
+    assert third[0]["first_seen"] == first[0]["first_seen"]
+
+
+@pytest.mark.usefixtures("raised_check")
+def test_gap_under_severity_keeps_a_critical_finding_open(tmp_path: Path) -> None:
+    snap, state = tmp_path / "snap.json", tmp_path / "state"
+    critical = ("-f", "jsonl", "--severity", "critical")
+    write_snapshot(public(inventory((1, True))), snap)
+    (first,) = raised_records(cli_run(snap, state, *critical))
+    # the rules cannot be read: the gap's ERROR is high (the check's), the finding critical
+    write_snapshot(inventory(gap_region="us-east-1"), snap)
+    result = cli_run(snap, state, *critical)
+    assert result.exit_code == ExitCode.INCOMPLETE, result.stderr
+    (kept,) = raised_records(result)
+    assert (kept["status"], kept["severity"], kept["lifecycle"]) == ("ERROR", "critical", "open")
+    assert kept["finding_id"] == first["finding_id"] and "still open" in kept["message"]
+    saved = json.loads((state / f"aws-{ACCOUNT}.json").read_text())["findings"]
+    assert saved[first["finding_id"]]["first_seen"] == first["first_seen"]
+
+
+def test_state_that_cannot_be_saved_still_delivers_to_the_siem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.delivery_listeners import TOKEN, hec_server
+
+    snap, state, out = tmp_path / "snap.json", tmp_path / "state", tmp_path / "f.ocsf.jsonl"
+    write_snapshot(inventory((1, True), (2, False)), snap)
+    load = StateStore.load
+
+    def load_then_block(store: StateStore) -> dict[str, Seen]:
+        """After the lock and the read, a directory takes the state file's name, so the
+        rename that saves the state fails (as root, a read-only mode would not stop it)."""
+        seen = load(store)
+        (store.path / "in-the-way").mkdir(parents=True)
+        return seen
+
+    monkeypatch.setattr(StateStore, "load", load_then_block)
+    with hec_server() as hec:
+        result = cli_run(
+            snap, state, "-f", "ocsf", "-o", str(out), "--hec-url", hec.url,
+            env={"CLDSCAN_HEC_TOKEN": TOKEN},
+        )  # fmt: skip
+    assert result.exit_code == ExitCode.USAGE
+    assert "could not be saved" in _error_line(result)
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(written) == 3
+    assert [e["event"] for e in hec.events] == written

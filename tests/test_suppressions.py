@@ -157,6 +157,12 @@ def test_toml_file(tmp_path: Path) -> None:
         ("rules: []\n", r"unknown top-level key 'rules'"),
         ("version: 2\nsuppressions: []\n", r"version 2 is not supported"),
         ("- just a string\n", r":1: suppression entry 1: an entry must be a mapping"),
+        # unknown keys of mixed types (YAML reads 1 as an int, ~ as null): not a crash
+        ("{1: a, b: c}\n", r"s\.yaml:1: unknown top-level key 1 \(allowed"),
+        ("~: a\nb: c\n", r"s\.yaml:1: unknown top-level key None \(allowed"),
+        ("- {check: x, 1: y, colour: z, reason: r, owner: o}\n", r"entry 1: unknown key 1 "),
+        ("- {check: x, ~: y, 1: z, reason: r, owner: o}\n", r"entry 1: unknown key 1 "),
+        ("- {check: x, ~: y, reason: r, owner: o}\n", r"entry 1: unknown key None \(allowed"),
     ],
 )
 def test_bad_files_name_file_line_and_problem(tmp_path: Path, text: str, expect: str) -> None:
@@ -199,6 +205,35 @@ def test_control_counts_exclude_suppressed_from_verdict(report: ScanReport, tmp_
     accepted = apply(evaluate(inv, CHECKS), rules, tags_from(inv), TODAY)
     control = next(s for s in accepted.control_summaries() if s.control_id == "CLD.9.5.1")
     assert (control.failed, control.suppressed, control.verdict) == (0, 2, "pass")
+
+
+def test_control_with_only_suppressed_fails_passes_in_every_format(tmp_path: Path) -> None:
+    """Accepted risks are evaluated results: the verdict is pass, not not_evaluated."""
+    from scanner.outputs.html import render as render_html
+
+    rules = load(write(tmp_path, "- {check: 'test.out.world_ssh', reason: r, owner: o}\n"))
+    inv = Inventory(entities=(_rule("us-east-1", 1, True),), scopes=(SCOPE,))
+    accepted = apply(evaluate(inv, CHECKS[:1]), rules, tags_from(inv), TODAY)
+    control = next(s for s in accepted.control_summaries() if s.control_id == "CLD.9.5.1")
+    assert (control.passed, control.failed, control.suppressed) == (0, 0, 1)
+    assert (control.verdict, control.coverage) == ("pass", 1.0)
+    buf = io.StringIO()
+    render(accepted, buf, "json")
+    doc = json.loads(buf.getvalue())
+    rec = next(c for c in doc["controls"] if c["id"] == "CLD.9.5.1")
+    assert (rec["verdict"], rec["suppressed"], rec["coverage"]) == ("pass", 1, 1.0)
+    buf = io.StringIO()
+    render(accepted, buf, "table")
+    row = next(line for line in buf.getvalue().splitlines() if line.startswith("CLD.9.5.1"))
+    assert row.split()[1:7] == ["pass", "0", "0", "0", "1", "100%"]
+    buf = io.StringIO()
+    render_html(accepted, buf)
+    card = buf.getvalue().split('id="control-CLD.9.5.1"', 1)[1].split("</article>", 1)[0]
+    assert 'class="badge v-pass"' in card and "Not evaluated</span>" not in card
+    assert ">100%<" in card
+    chart = buf.getvalue().split('aria-labelledby="bars-title"', 1)[1].split("</svg>", 1)[0]
+    assert "CLD.9.5.1: 1 suppressed" in chart
+    assert "0 pass · 0 fail · 0 not evaluated · 1 suppressed" in chart
 
 
 def test_native_records_and_csv(report: ScanReport) -> None:

@@ -125,15 +125,15 @@ def evaluate_and_report(
         credential_max_age_days=out.key_max_age_days,
         credential_unused_days=out.unused_days,
     )
-    min_severity = Severity(out.severity) if out.severity else None
-    report = evaluate(inv, checks, cfg, min_severity=min_severity)
+    # --severity filters what is written, after suppressions and state saw everything.
+    report = evaluate(inv, checks, cfg)
     with annotated(
         report,
         inv,
         suppressions=out.suppressions,
         state_dir=out.state_dir,
         state_name=out.state_name,
-        min_severity=min_severity,
+        min_severity=Severity(out.severity) if out.severity else None,
     ) as (report, commit):
         return _write_report(report, out, started, commit)
 
@@ -171,8 +171,12 @@ def _write_report(
         written = True
     else:
         written = write_output(path, emit, compress=wants_gzip(path, out.delivery.gzip))
+    state_error: ConfigurationError | None = None
     if written:
-        commit()
+        try:
+            commit()
+        except ConfigurationError as exc:  # StateError: raised after the SIEM delivery
+            state_error = exc
     elif out.state_dir is not None:
         structlog.get_logger(__name__).warning(
             "state_not_saved",
@@ -211,7 +215,7 @@ def _write_report(
     if out.delivery.sinks:
         from scanner.delivery.run import deliver_report
 
-        return deliver_report(
+        status = deliver_report(
             shown,
             out.delivery,
             file=path,
@@ -219,7 +223,11 @@ def _write_report(
             compressed=wants_gzip(path, out.delivery.gzip),
             scan_code=int(code),
         )
-    return int(code)
+    else:
+        status = int(code)
+    if state_error is not None:
+        raise state_error
+    return status
 
 
 @contextmanager

@@ -334,7 +334,7 @@ def _control_card(summary: ControlSummary, findings: Sequence[Finding], provider
     label = _VERDICT_LABEL.get(verdict, verdict)
     if summary.failed and summary.errors:
         label += " (incomplete)"
-    total = summary.passed + summary.failed + summary.errors
+    total = summary.passed + summary.failed + summary.suppressed + summary.errors
     counts = [
         _count("passed", "Pass", rec["passed"]),
         _count("failed", "Fail", rec["failed"]),

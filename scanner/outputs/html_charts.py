@@ -17,6 +17,7 @@ from scanner.results import Finding, Severity
 PASS_COLOUR = "#1a7f37"
 FAIL_COLOUR = "#cf222e"
 ERROR_COLOUR = "#9a6700"
+SUPPRESSED_COLOUR = "#8c959f"
 SEVERITY_COLOUR = {
     Severity.CRITICAL: "#82071e",
     Severity.HIGH: "#cf222e",
@@ -50,7 +51,7 @@ def control_bars(summaries: Sequence[ControlSummary]) -> str:
     ]
     for row, s in enumerate(summaries):
         y = row * _ROW_H + 4
-        total = s.passed + s.failed + s.errors
+        total = s.passed + s.failed + s.suppressed + s.errors
         out.append(
             f'<text x="0" y="{y + 16}" font-size="13" font-family="sans-serif">'
             f"{escape(s.control_id)}</text>"
@@ -59,6 +60,7 @@ def control_bars(summaries: Sequence[ControlSummary]) -> str:
         segments = (
             ("pass", s.passed, PASS_COLOUR),
             ("fail", s.failed, FAIL_COLOUR),
+            ("suppressed", s.suppressed, SUPPRESSED_COLOUR),
             ("not evaluated", s.errors, "url(#hatch)"),
         )
         if not total:
@@ -78,6 +80,7 @@ def control_bars(summaries: Sequence[ControlSummary]) -> str:
             x += w
         text = (
             f"{s.passed} pass · {s.failed} fail · {s.errors} not evaluated"
+            + (f" · {s.suppressed} suppressed" if s.suppressed else "")
             if total
             else "no results: no check ran"
         )
