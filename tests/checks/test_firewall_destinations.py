@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from checks import _gcp
 from checks._exposure import exposed_on_port
 from providers.azure.normalise.network import security_rule
 from providers.gcp.normalise.common import Ctx
 from providers.gcp.normalise.firewall import firewall
+from providers.gcp.normalise.fw_policy import policy_rules
 from scanner.inventory import FirewallRule
 from scanner.results import Severity, Status
 from tests.checks import azure_builders as az_b
@@ -178,3 +180,21 @@ def test_gcp_terminated_instance_with_an_external_ip_is_not_a_public_target() ->
     assert f.evidence["public_targets"] == []
     f = only(gcp_admin(allow, state="running", public_ips=("34.1.2.3",)), gcp_b.FW_SET)
     assert f.severity is Severity.CRITICAL
+
+
+def test_gcp_firewall_policy_ingress_dest_ranges_are_dest_targets() -> None:
+    rule = {
+        "priority": 100,
+        "direction": "INGRESS",
+        "action": "deny",
+        "match": {
+            "srcIpRanges": ["0.0.0.0/0"],
+            "destIpRanges": ["10.0.0.5/32"],
+            "layer4Configs": [{"ipProtocol": "tcp", "ports": ["22"]}],
+        },
+    }
+    set_id = f"{gcp_b.NETWORK}/firewallPolicies/p1"
+    (deny,) = policy_rules(Ctx(gcp_b.PROJECT), gcp_b.NETWORK, set_id, "p1", rule)
+    assert deny.targets == ("dest:10.0.0.5/32",)
+    allow = replace(gcp_ssh("allow-ssh"), set_id=set_id, set_kind=deny.set_kind)
+    assert _gcp.exposed_on_port([deny, allow], 22)["tcp"] == [allow]

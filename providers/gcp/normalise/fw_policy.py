@@ -61,6 +61,8 @@ def policy_rules(
     match = rule.get("match") or {}
     direction = str(rule.get("direction", "INGRESS")).lower()
     if direction == "ingress":
+        # Ingress destIpRanges narrow the rule to those addresses (checks/_gcp.py: dest:).
+        targets += tuple(f"dest:{r}" for r in match.get("destIpRanges") or [])
         ranges = [str(r) for r in match.get("srcIpRanges") or []]
         sources = ranges + [
             f"secureTag:{t.get('name', '')}" for t in match.get("srcSecureTags") or []
