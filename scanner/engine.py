@@ -21,6 +21,10 @@ from scanner.results import Finding, Result, Severity, Status, Suppression, find
 
 log = structlog.get_logger(__name__)
 
+NEUTRAL_PREFIX = "any."
+"""Checks meant for every provider; one that lacks a scanned provider is reported as not
+covering it (provider-specific checks such as ``aws.*`` are not)."""
+
 
 @dataclass(frozen=True)
 class ControlSummary:
@@ -33,6 +37,9 @@ class ControlSummary:
     manual: tuple[str, ...]
     suppressed: int = 0
     """Suppressed FAILs: shown and counted here, but not in ``failed`` nor the verdict."""
+    uncovered: tuple[tuple[str, str], ...] = ()
+    """(provider, check id): selected neutral checks of this control with no instance for
+    a scanned provider. The verdict covers what was checked; these say what was not."""
 
     @property
     def verdict(self) -> str:
@@ -74,6 +81,9 @@ class ScanReport:
     """Suppression entries past their expiry date: they no longer applied."""
     unused_suppressions: tuple[Suppression, ...] = ()
     """Suppression entries that matched no FAIL finding."""
+    uncovered: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(provider, check id, controls): selected checks with no instance for a scanned
+    provider."""
     _summary: list[ControlSummary] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -87,11 +97,15 @@ class ScanReport:
 
     def control_summaries(self) -> list[ControlSummary]:
         if not self._summary:
-            self._summary.extend(_summarise(self.findings, self.checks))
+            self._summary.extend(_summarise(self.findings, self.checks, self.uncovered))
         return self._summary
 
 
-def _summarise(findings: Sequence[Finding], checks: Sequence[Check]) -> list[ControlSummary]:
+def _summarise(
+    findings: Sequence[Finding],
+    checks: Sequence[Check],
+    uncovered: Sequence[tuple[str, str, tuple[str, ...]]] = (),
+) -> list[ControlSummary]:
     summaries = []
     for control in CONTROLS.values():
         mine = [f for f in findings if control.id in f.controls]
@@ -105,6 +119,11 @@ def _summarise(findings: Sequence[Finding], checks: Sequence[Check]) -> list[Con
                 checks=tuple(c.id for c in checks if control.id in c.controls),
                 manual=control.manual,
                 suppressed=sum(f.status is Status.FAIL and f.suppressed for f in mine),
+                uncovered=tuple(
+                    (provider, check_id)
+                    for provider, check_id, controls in uncovered
+                    if control.id in controls
+                ),
             )
         )
     return summaries
@@ -220,4 +239,10 @@ def evaluate(
         gaps=inv.gaps,
         tool_version=inv.tool_version,
         collected_at=inv.collected_at,
+        uncovered=tuple(
+            (provider, c.id, c.controls)
+            for provider in sorted(providers)
+            for c in checks
+            if c.id.startswith(NEUTRAL_PREFIX) and provider not in c.providers
+        ),
     )

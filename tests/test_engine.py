@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from scanner.engine import evaluate, run_check
@@ -14,6 +15,7 @@ from scanner.inventory import (
     Network,
     ScanScope,
 )
+from scanner.outputs.records import control_record
 from scanner.registry import Check, CheckConfig
 from scanner.results import Result, Severity, Status
 
@@ -171,3 +173,21 @@ def test_checks_of_other_providers_do_not_run() -> None:
     report = evaluate(inv, [_make(_encrypted)])
     assert report.findings == ()
     assert report.checks == ()
+
+
+def test_neutral_checks_without_an_instance_for_a_scanned_provider_are_named() -> None:
+    neutral = dataclasses.replace(_make(_encrypted), id="any.disk.encrypted_test")
+    specific = dataclasses.replace(_make(_encrypted), id="aws.ebs.encrypted_test")
+    covering = dataclasses.replace(
+        _make(_encrypted), id="any.disk.everywhere_test", providers=("aws", "gcp")
+    )
+    gcp = ScanScope("gcp", "proj", "projects/proj")
+    inv = Inventory(entities=(_disk("eu-west-1", "vol-a", True),), scopes=(SCOPE, gcp))
+    report = evaluate(inv, [neutral, specific, covering])
+    summary = {s.control_id: s for s in report.control_summaries()}
+    # The AWS-only neutral check does not cover GCP; a provider-specific one is not expected to.
+    assert summary["CLD.9.5.2"].uncovered == (("gcp", "any.disk.encrypted_test"),)
+    assert summary["CLD.9.5.1"].uncovered == ()
+    assert control_record(summary["CLD.9.5.2"])["not_covered"] == {
+        "gcp": ["any.disk.encrypted_test"]
+    }

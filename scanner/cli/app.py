@@ -105,8 +105,9 @@ def demo(providers: tuple[str, ...], out: OutputOptions) -> int:
 
     started = time.monotonic()
     chosen = tuple(dict.fromkeys(providers)) or DEMO_PROVIDERS
-    checks = [c for p in chosen for c in select_checks(out, p)]
-    checks = list({c.id: c for c in checks}.values())
+    for provider in chosen:
+        select_checks(out, provider)  # no check for a chosen cloud: a usage error
+    checks = select_checks(out)
     inv = Inventory.merge(*(collect_demo(p, collect_with_progress) for p in chosen))
     return exit_with(evaluate_and_report(inv, checks, out, started))
 

@@ -61,7 +61,10 @@ def scan_command(provider: ProviderCommand) -> click.Command:
     def run(out: OutputOptions, **options: Any) -> int:
         started = time.monotonic()
         collector = provider.make_collector(**options)
-        checks = select_checks(out, provider.name)
+        select_checks(out, provider.name)  # no check for this cloud: a usage error
+        # Every selected check goes to the engine: the neutral ones without an instance for
+        # this cloud are reported as not covering it, not silently dropped.
+        checks = select_checks(out)
         inv = collect_with_progress(collector)
         return exit_with(evaluate_and_report(inv, checks, out, started))
 

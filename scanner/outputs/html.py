@@ -43,7 +43,7 @@ _RECORD_KEYS = frozenset(
 _CONTROL_KEYS = frozenset(
     {
         "id", "title", "verdict", "complete", "passed", "failed", "errors", "coverage",
-        "checks", "manual",
+        "checks", "manual", "not_covered",
     }
 )  # fmt: skip
 
@@ -356,6 +356,15 @@ def _control_card(summary: ControlSummary, findings: Sequence[Finding], provider
     )
     checks = ", ".join(f"<code>{e(c)}</code>" for c in rec["checks"]) or "none selected"
     manual = "".join(f"<li>{e(m)}</li>" for m in rec["manual"])
+    uncovered = "".join(
+        f"<li>{e(provider)}: " + ", ".join(f"<code>{e(c)}</code>" for c in ids) + "</li>"
+        for provider, ids in rec["not_covered"].items()
+    )
+    if uncovered:
+        uncovered = (
+            '<div class="uncovered"><h4>Checks with no instance for a scanned provider '
+            f"(not judged there)</h4><ul>{uncovered}</ul></div>"
+        )
     cid = e(summary.control_id)
     return (
         f'<article class="card c-{e(verdict)}" id="control-{cid}" data-control="{cid}" '
@@ -364,7 +373,7 @@ def _control_card(summary: ControlSummary, findings: Sequence[Finding], provider
         f'<p class="verdict">Verdict: <span class="badge v-{e(verdict)}" data-field="verdict">'
         f"{e(label)}</span></p>"
         f'<dl class="counts">{"".join(counts)}</dl>{objective}{automated}'
-        f"<p>Checks: {checks}</p>"
+        f"<p>Checks: {checks}</p>{uncovered}"
         '<div class="manual"><h4>Not evaluated by cldscan: the manual parts</h4>'
         f"<ul>{manual}</ul></div>"
         + _failing([f for f in mine if f.failing], providers)

@@ -90,4 +90,12 @@ def control_record(summary: ControlSummary) -> dict[str, Any]:
         "coverage": round(summary.coverage, 4),
         "checks": list(summary.checks),
         "manual": list(summary.manual),
+        "not_covered": _by_provider(summary.uncovered),
     }
+
+
+def _by_provider(pairs: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for provider, check_id in pairs:
+        grouped.setdefault(provider, []).append(check_id)
+    return grouped

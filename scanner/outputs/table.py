@@ -159,6 +159,11 @@ def render(report: ScanReport, stream: TextIO) -> None:
         stream.write("\nExpired suppressions (no longer applied):\n")
         for mark in report.expired_suppressions:
             stream.write(f"  {mark.entry}  expired {mark.expires}  owner {mark.owner}\n")
+    uncovered = [(s.control_id, p, c) for s in summaries for p, c in s.uncovered]
+    if uncovered:
+        stream.write("\nChecks with no instance for a scanned provider (not judged there):\n")
+        for control_id, provider, check_id in uncovered:
+            stream.write(f"  {control_id:<10}  {provider:<6} {check_id}\n")
     stream.write("\nNot evaluated by cldscan (manual parts of the controls):\n")
     for s in summaries:
         for part in s.manual:
