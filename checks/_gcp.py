@@ -408,7 +408,11 @@ def judge_binding(binding: RoleBinding) -> Result | None:
             severity=Severity.CRITICAL if binding.principal_type == "public" else None,
             **evidence,
         )
-    return Result.passed(binding, f"{who}: role {binding.role} is not administrative", **evidence)
+    return Result.passed(
+        binding,
+        f"{who}: role {binding.role} on {binding.scope or binding.account} is not administrative",
+        **evidence,
+    )
 
 
 def _is_service_account(principal: Principal) -> bool:
