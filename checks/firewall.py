@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks import _gcp
-from checks._common import label, of_providers, short_id
+from checks._common import is_running, label, of_providers, short_id
 from checks._exposure import (
     describe_rule,
     exposed_on_all_ports,
@@ -214,9 +214,11 @@ def _public_targets(inv: Inventory, fw_set: FirewallRuleSet, ports: list[int]) -
         return sorted(
             vm.id
             for vm in instances_behind(inv, fw_set)
-            if vm.public_ips and layered_exposed_ports(inv, vm, ports, through=fw_set.id)
+            if vm.public_ips
+            and is_running(vm)
+            and layered_exposed_ports(inv, vm, ports, through=fw_set.id)
         )
-    found = {vm.id for vm in instances_behind(inv, fw_set) if vm.public_ips}
+    found = {vm.id for vm in instances_behind(inv, fw_set) if vm.public_ips and is_running(vm)}
     found |= {
         eni.id
         for eni in inv.of(NetworkInterface)

@@ -110,6 +110,19 @@ def test_admin_port_on_a_public_instance_is_critical() -> None:
     assert f.evidence["public_targets"] == [instance.id]
 
 
+def test_a_stopped_public_instance_does_not_make_it_critical() -> None:
+    instance = make(
+        ComputeInstance,
+        ec2("instance/i-1"),
+        state="stopped",
+        firewall_set_ids=(SG,),
+        public_ips=("203.0.113.7",),
+    )
+    f = only(run(ADMIN, SG_SET, rule(SG, 0, protocol="tcp", ports=(0, 1024)), instance), SG)
+    assert f.status is Status.FAIL and f.severity is Severity.HIGH
+    assert f.evidence["public_targets"] == []
+
+
 def test_nacl_admin_exposure_reaches_instances_in_its_subnet() -> None:
     instance = make(
         ComputeInstance, ec2("instance/i-1"), subnet_id=SUBNET, public_ips=("203.0.113.7",)
