@@ -353,42 +353,39 @@ def _unseen(report: ScanReport, before: Seen) -> bool:
 
 
 def _still_open(before: Seen) -> Finding:
-    return Finding(
-        finding_id=before.finding_id,
-        check_id=before.check_id,
-        title=before.title,
-        status=Status.ERROR,
-        severity=before.severity,
-        controls=before.controls,
-        resource=before.resource,
-        message=(
-            f"not evaluated in this run (its scope could not be seen), so still open; "
-            f"last seen {before.status.value} at {before.last_seen.isoformat()}: {before.message}"
-        ),
-        evidence={"previous_status": before.status.value, "previous_message": before.message},
-        remediation="",
-        lifecycle=Lifecycle.OPEN,
-        first_seen=before.first_seen,
-        last_seen=before.last_seen,
+    return _from_state(
+        before,
+        Status.ERROR,
+        Lifecycle.OPEN,
+        f"not evaluated in this run (its scope could not be seen), so still open; "
+        f"last seen {before.status.value} at {before.last_seen.isoformat()}: {before.message}",
     )
 
 
 def _gone(before: Seen) -> Finding:
+    return _from_state(
+        before,
+        Status.PASS,
+        Lifecycle.RESOLVED,
+        f"resolved: no longer reported (the resource is gone or no longer in scope); "
+        f"was {before.status.value}: {before.message}",
+    )
+
+
+def _from_state(before: Seen, status: Status, lifecycle: Lifecycle, message: str) -> Finding:
+    """A finding this run did not produce, rebuilt from what the state remembers."""
     return Finding(
         finding_id=before.finding_id,
         check_id=before.check_id,
         title=before.title,
-        status=Status.PASS,
+        status=status,
         severity=before.severity,
         controls=before.controls,
         resource=before.resource,
-        message=(
-            f"resolved: no longer reported (the resource is gone or no longer in scope); "
-            f"was {before.status.value}: {before.message}"
-        ),
+        message=message,
         evidence={"previous_status": before.status.value, "previous_message": before.message},
         remediation="",
-        lifecycle=Lifecycle.RESOLVED,
+        lifecycle=lifecycle,
         first_seen=before.first_seen,
         last_seen=before.last_seen,
     )
