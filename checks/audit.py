@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks import _gcp
+from checks._azure_audit import judge_log_storage, judge_policy_benchmark
 from checks._common import (
     in_scope,
     label,
@@ -184,17 +185,27 @@ def _lowered(items: tuple[str, ...]) -> set[str]:
     title="Audit trails are integrity-validated and encrypted with a customer key",
     severity=Severity.HIGH,
     controls=("CLD.12.4.5",),
-    providers=PROVIDERS,
+    providers=(*PROVIDERS, "azure"),
     needs=(AuditTrail,),
     rationale=(
         "Log file validation proves that delivered logs were not altered or deleted, and a "
         "customer-managed key adds a second permission an attacker must hold to read them."
     ),
-    remediation=(
-        "`aws cloudtrail update-trail --name ... --enable-log-file-validation --kms-key-id "
-        "arn:aws:kms:...:key/...` (the key policy must allow cloudtrail.amazonaws.com to "
-        "encrypt)."
-    ),
+    remediation={
+        "aws": (
+            "`aws cloudtrail update-trail --name ... --enable-log-file-validation --kms-key-id "
+            "arn:aws:kms:...:key/...` (the key policy must allow cloudtrail.amazonaws.com to "
+            "encrypt)."
+        ),
+        "azure": (
+            "On the storage account the activity log is exported to: `az storage account "
+            "update -n <account> -g <rg> --allow-blob-public-access false`; give it a managed "
+            "identity with Get, Wrap Key and Unwrap Key on a Key Vault key, then `az storage "
+            "account update -n <account> -g <rg> --encryption-key-source Microsoft.Keyvault "
+            "--encryption-key-vault https://<vault>.vault.azure.net --encryption-key-name "
+            "<key>`."
+        ),
+    },
     references=(
         "CIS AWS 3.0 3.2",
         "CIS AWS 3.0 3.5",
@@ -202,9 +213,14 @@ def _lowered(items: tuple[str, ...]) -> set[str]:
         "CIS AWS 4.0 3.5",
         "prowler:cloudtrail_log_file_validation_enabled",
         "prowler:cloudtrail_kms_encryption_enabled",
+        "CIS Azure 2.1 5.1.3",
+        "CIS Azure 3.0 6.1.3",
+        "prowler:monitor_storage_account_with_activity_logs_cmk_encrypted",
+        "prowler:monitor_storage_account_with_activity_logs_is_private",
     ),
 )
 def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
+    yield from judge_log_storage(inv)
     for trail in of_providers(inv, AuditTrail, PROVIDERS):
         evidence: dict[str, Any] = {
             "validated": trail.validated,
@@ -235,7 +251,7 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     title="Configuration history is recorded for all resources in every region",
     severity=Severity.MEDIUM,
     controls=("CLD.12.4.5", "CLD.13.1.4"),
-    providers=(*PROVIDERS, "gcp"),
+    providers=(*PROVIDERS, "azure", "gcp"),
     needs=(SecurityService,),
     rationale=(
         "A configuration history shows what the virtual network and machines looked like at "
@@ -247,6 +263,15 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             "--configuration-recorder name=default,roleARN=... --recording-group "
             "allSupported=true` then `aws configservice start-configuration-recorder "
             "--configuration-recorder-name default` (a delivery channel is required)."
+        ),
+        "azure": (
+            "Assign the Microsoft cloud security benchmark initiative to the subscription "
+            "with enforcement on: `az policy assignment create --name SecurityCenterBuiltIn "
+            "--display-name 'ASC Default' --policy-set-definition "
+            "1f3afdf9-d0c9-4c3d-847f-89da613e70a8 --scope /subscriptions/<id> "
+            "--enforcement-mode Default`, or switch an existing assignment's enforcement on: "
+            "`az policy assignment update --name <name> --scope /subscriptions/<id> "
+            "--enforcement-mode Default`."
         ),
         "gcp": (
             "Enable Cloud Asset Inventory in the project, which then keeps the configuration "
@@ -261,10 +286,14 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         "CIS GCP 3.0 2.13",
         "prowler:config_recorder_all_regions_enabled",
         "prowler:iam_cloud_asset_inventory_enabled",
+        "CIS Azure 2.1 2.1.13",
+        "CIS Azure 3.0 3.1.11",
+        "prowler:policy_ensure_asc_enforcement_enabled",
     ),
 )
 def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     yield from judge_asset_inventory(inv)
+    yield from judge_policy_benchmark(inv)
     services = [
         s
         for s in of_providers(inv, SecurityService, PROVIDERS)

@@ -306,6 +306,9 @@ class AuditTrail(Entity):
     """Log categories the trail exports (Azure: Administrative, Security, Policy, Alert...)."""
     filter_expr: str | None = None
     """What the export selects (GCP: the sink's filter; empty means every entry)."""
+    store_public: bool | None = None
+    """Whether anyone can read the log store anonymously (Azure: the storage account a
+    diagnostic setting exports to allows blob public access); ``None`` if not reported."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

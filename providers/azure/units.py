@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from providers.azure.errors import classify
 from providers.azure.normalise import compute, identity, monitor, network
-from providers.azure.normalise.common import PROVIDER, get, lid
+from providers.azure.normalise.common import PROVIDER, get, lid, subscription_of
 from providers.azure.session import AzureSession
 from scanner.inventory import (
     GLOBAL,
@@ -39,6 +39,10 @@ from scanner.inventory import (
 
 Item = Entity | Gap
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
+STORAGE_ACCOUNT = "storage_account"
+"""Gap kind of an unreadable log storage account: no entity of its own, it leaves the
+AuditTrail's ``encrypted_cmk`` / ``store_public`` unknown (ERROR in the check reading
+them) without withdrawing what other checks judge on the same diagnostic settings."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,9 @@ def watchers_and_flow_logs(env: Env) -> Iterator[Item]:
 
 def diagnostic_settings(env: Env) -> Iterator[Item]:
     """Subscription diagnostic settings: absent from azure-mgmt-monitor 7, so a raw GET
-    through an SDK client's own pipeline (same credential, TLS and retry policy)."""
+    through an SDK client's own pipeline (same credential, TLS and retry policy). Each
+    setting exporting to a storage account takes its encryption and public access from
+    that account."""
     from azure.mgmt.resource.subscriptions import SubscriptionClient
 
     request = HttpRequest(
@@ -161,8 +167,38 @@ def diagnostic_settings(env: Env) -> Iterator[Item]:
     response = env.session.client(SubscriptionClient).send_request(request)
     if response.status_code != 200:
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-    for setting in response.json().get("value") or ():
-        yield monitor.diagnostic_setting(setting, env.sub)
+    settings = list(response.json().get("value") or ())
+    accounts: dict[str, dict[str, Any]] = {}
+    for setting in settings:
+        account_id = str((setting.get("properties") or {}).get("storageAccountId") or "")
+        if account_id and lid(account_id) not in accounts:
+            facts = yield from _storage_account(env, account_id)
+            accounts[lid(account_id)] = facts
+    for setting in settings:
+        trail = monitor.diagnostic_setting(setting, env.sub)
+        found = accounts.get(lid((setting.get("properties") or {}).get("storageAccountId")))
+        yield replace(trail, **found) if found else trail
+
+
+def _storage_account(env: Env, account_id: str) -> Generator[Item, None, dict[str, Any]]:
+    """The storage account's facts; a gap (and no facts: the trail's fields stay None)
+    if it cannot be read."""
+    from azure.mgmt.storage import StorageManagementClient
+
+    parts = account_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    try:
+        group = parts[lowered.index("resourcegroups") + 1]
+        name = parts[lowered.index("storageaccounts") + 1]
+    except (ValueError, IndexError):
+        return {}
+    client = env.session.client(StorageManagementClient, subscription_of(account_id) or env.sub)
+    try:
+        account = client.storage_accounts.get_properties(group, name)
+    except AzureError as exc:  # HTTP errors and timeouts alike; classify() tells them apart
+        yield env.gap(exc, "Microsoft.Storage/storageAccounts/read", (STORAGE_ACCOUNT,))
+        return {}
+    return monitor.storage_account_facts(account)
 
 
 def activity_log_alerts(env: Env) -> Iterator[Item]:
@@ -197,6 +233,15 @@ def role_assignments(env: Env) -> Iterator[Item]:
     ]
     yield from bindings
     yield from identity.principals(bindings)
+
+
+def policy_assignments(env: Env) -> Iterator[Item]:
+    from azure.mgmt.resource.policy import PolicyClient
+
+    # atScope(): assignments that apply to the subscription itself (management groups
+    # above included), not those on resource groups or resources inside it.
+    assignments = env.client(PolicyClient).policy_assignments.list(filter="atScope()")
+    yield monitor.policy_benchmark(list(assignments), env.sub)
 
 
 def defender_plans(env: Env) -> Iterator[Item]:
@@ -248,4 +293,9 @@ UNITS: tuple[UnitSpec, ...] = (
         role_assignments,
     ),
     UnitSpec("Microsoft.Security/pricings/read", (SecurityService.kind,), defender_plans),
+    UnitSpec(
+        "Microsoft.Authorization/policyAssignments/read",
+        (SecurityService.kind,),
+        policy_assignments,
+    ),
 )

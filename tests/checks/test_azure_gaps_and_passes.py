@@ -148,6 +148,28 @@ AZURE_PASSING: dict[str, tuple[Entity, ...]] = {
         az(Subnet, SUBNET, network_id=VNET, filter_policy_ids=(NSG.id,)),
     ),
     "any.compute.ip_forwarding_disabled": (GOOD_VM,),
+    "any.audit_trail.tamper_resistant": (
+        az(
+            AuditTrail,
+            f"{SUB_ID}/providers/microsoft.insights/diagnosticsettings/archive",
+            region=GLOBAL,
+            categories=AZURE_CATEGORIES,
+            store_id=arm("microsoft.storage/storageaccounts/logs"),
+            encrypted_cmk=True,
+            store_public=False,
+        ),
+    ),
+    "any.config_history.recording": (
+        az(
+            SecurityService,
+            f"{SUB_ID}/providers/microsoft.authorization/policyassignments",
+            region=GLOBAL,
+            service_kind="config_recorder",
+            enabled=True,
+            all_resources=True,
+            features={f"{SUB_ID}/providers/x/policyassignments/mcsb": "Default"},
+        ),
+    ),
 }
 CHECKS = load_checks(plugins=False)
 

@@ -40,6 +40,8 @@ DENIED_READ = {
     "any.network.flow_logs_enabled": "/microsoft.network/networkwatchers",
     "any.subnet.filtering_attached": "/microsoft.network/virtualnetworks",
     "any.compute.ip_forwarding_disabled": "/microsoft.compute/virtualmachines",
+    "any.audit_trail.tamper_resistant": "/microsoft.storage/storageaccounts",
+    "any.config_history.recording": "/microsoft.authorization/policyassignments",
 }
 """The ARM read (a path pattern the fake denies) each check depends on."""
 
@@ -131,6 +133,10 @@ def test_bad_subscription_findings_name_the_broken_things(scan: Run) -> None:
         ("any.compute.identity_least_privilege", "vm-legacy"),
         # Role Based Access Control Administrator to a user at subscription scope.
         ("any.rolebinding.standing_admin", "b0000000-0000-4000-8000-000000000005"),
+        # Platform key and public blob access on the activity log's storage account.
+        ("any.audit_trail.tamper_resistant", "archive-public"),
+        # The benchmark initiative assigned with DoNotEnforce.
+        ("any.config_history.recording", BAD_SUB),
     ]:
         assert expected in failing, expected
     admin = [
@@ -171,3 +177,12 @@ def test_alerts_narrower_than_the_subscription_do_not_count(scan: Run) -> None:
         assert op in evidence["missing"], summary([finding])
         narrowed = evidence["rules_not_subscription_wide"]
         assert any(r.endswith("/" + alert) for r in narrowed), narrowed
+
+
+def test_log_storage_judged_only_where_the_activity_log_goes_to_storage(scan: Run) -> None:
+    mine = by_check(scan.findings, "any.audit_trail.tamper_resistant")
+    judged = {str(f["resource"]["id"]).rsplit("/", 1)[-1]: f["status"] for f in mine}  # type: ignore[index]
+    # admin-only exports to a Log Analytics workspace only: not judged
+    assert judged == {"activity-to-storage": "PASS", "archive-public": "FAIL"}, summary(mine)
+    (bad,) = [f for f in mine if f["status"] == "FAIL"]
+    assert "Microsoft-managed key" in str(bad["message"]) and "public" in str(bad["message"])

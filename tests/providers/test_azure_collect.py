@@ -204,10 +204,11 @@ def test_networks_peerings_watchers_flow_logs(full: Inventory) -> None:
 
 
 def test_monitoring_and_defender(full: Inventory) -> None:
-    trails = {t.account: t for t in full.of(AuditTrail)}
-    assert trails[GOOD_SUB].mgmt_write and len(trails[GOOD_SUB].categories) == 8
-    assert trails[BAD_SUB].categories == ("Administrative",)
-    assert trails[BAD_SUB].store_id.endswith("/workspaces/law")
+    trails = {t.name: t for t in full.of(AuditTrail)}
+    good = trails["activity-to-storage"]
+    assert good.account == GOOD_SUB and good.mgmt_write and len(good.categories) == 8
+    assert trails["admin-only"].categories == ("Administrative",)
+    assert trails["admin-only"].store_id.endswith("/workspaces/law")
     alerts = {a.name: a for a in full.of(AlertRule)}
     assert alerts["alert-policyassignments-write"].event_classes == ("policy_assignment_change",)
     assert alerts["alert-policyassignments-write"].target_verified is True
@@ -220,6 +221,75 @@ def test_monitoring_and_defender(full: Inventory) -> None:
     }
     assert defender[GOOD_SUB].enabled and defender[GOOD_SUB].features["Arm"] == "Standard"
     assert defender[BAD_SUB].enabled is False
+
+
+def test_activity_log_storage_accounts(full: Inventory) -> None:
+    trails = {t.name: t for t in full.of(AuditTrail)}
+    good = trails["activity-to-storage"]
+    assert good.store_id == rid(
+        GOOD_SUB, "rg-good", "microsoft.storage", "storageaccounts", "stactivitygood"
+    )
+    assert good.encrypted_cmk is True and good.store_public is False
+    assert good.key_id == "https://kv-rg-good.vault.azure.net/keys/activity-log-key"
+    bad = trails["archive-public"]
+    assert bad.encrypted_cmk is False and bad.store_public is True and bad.key_id is None
+    # a workspace is not a storage account: nothing read, nothing known
+    workspace = trails["admin-only"]
+    assert workspace.encrypted_cmk is None and workspace.store_public is None
+    assert all(t.validated is None for t in trails.values())
+
+
+def test_benchmark_assignment_per_subscription(full: Inventory, fake: FakeArm) -> None:
+    found = {s.account: s for s in full.of(SecurityService) if s.service_kind == "config_recorder"}
+    assert set(found) == {GOOD_SUB, BAD_SUB}
+    good, bad = found[GOOD_SUB], found[BAD_SUB]
+    assert good.region == GLOBAL and good.enabled is True and good.all_resources is True
+    # the resource-group assignment (DoNotEnforce) is left out by atScope()
+    assert list(good.features.values()) == ["Default"]
+    # second page at page size 1: the nextLink was followed
+    assert bad.enabled is False and list(bad.features.values()) == ["DoNotEnforce"]
+    assert (
+        good.id == f"/subscriptions/{GOOD_SUB}/providers/microsoft.authorization/policyassignments"
+    )
+
+
+def test_denied_storage_account_is_a_gap_and_leaves_the_trail_unknown(arm: FakeArm) -> None:
+    arm.faults.append(deny("/microsoft.storage/storageaccounts/", GOOD_SUB))
+    inv = collect(FAST)
+    assert [(g.account, g.operation, g.kinds, g.reason) for g in inv.gaps] == [
+        (
+            GOOD_SUB,
+            "Microsoft.Storage/storageAccounts/read",
+            ("storage_account",),
+            GapReason.ACCESS_DENIED,
+        )
+    ]
+    trails = {t.name: t for t in inv.of(AuditTrail)}
+    good = trails["activity-to-storage"]
+    assert good.encrypted_cmk is None and good.store_public is None
+    assert len(good.categories) == 8  # the setting itself is still there
+    assert trails["archive-public"].store_public is True
+
+
+def test_deleted_storage_account_is_an_error_gap(arm: FakeArm) -> None:
+    arm.faults.append(Fault("/storageaccounts/stactivitybad$", 404, code="ResourceNotFound"))
+    inv = collect(FAST)
+    assert [(g.account, g.reason) for g in inv.gaps] == [(BAD_SUB, GapReason.ERROR)]
+    assert "ResourceNotFound" in inv.gaps[0].detail
+    bad = next(t for t in inv.of(AuditTrail) if t.name == "archive-public")
+    assert bad.encrypted_cmk is None and bad.store_public is None
+
+
+def test_denied_policy_assignments_are_a_gap(arm: FakeArm) -> None:
+    arm.faults.append(deny("/microsoft.authorization/policyassignments", BAD_SUB))
+    inv = collect(FAST)
+    assert [(g.account, g.operation, g.kinds) for g in inv.gaps] == [
+        (BAD_SUB, "Microsoft.Authorization/policyAssignments/read", (SecurityService.kind,))
+    ]
+    recorders = [s for s in inv.of(SecurityService) if s.service_kind == "config_recorder"]
+    assert [s.account for s in recorders] == [GOOD_SUB]
+    paged = [r for r in arm.log() if r.path.endswith("/policyassignments")]
+    assert all(r.query.get("$filter") == "atScope()" for r in paged)
 
 
 def test_roles_bindings_principals(full: Inventory) -> None:

@@ -194,3 +194,67 @@ def defender_pricings(pricings: Iterable[Any], sub: str) -> SecurityService:
         all_resources=all(t.lower() == "standard" for t in features.values()) if features else None,
         features=features,
     )
+
+
+MCSB_INITIATIVE = (
+    "/providers/microsoft.authorization/policysetdefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
+)
+"""The Microsoft cloud security benchmark initiative (Defender for Cloud's default)."""
+
+
+def _covers_subscription(scope: str, sub: str) -> bool:
+    """Assigned at the subscription itself or above it (a management group)."""
+    scope = lid(scope).rstrip("/")
+    return scope == f"/subscriptions/{sub}" or scope.startswith(
+        "/providers/microsoft.management/managementgroups/"
+    )
+
+
+def policy_benchmark(assignments: Iterable[Any], sub: str) -> SecurityService:
+    """One ``config_recorder`` service per subscription: the benchmark initiative assigned
+    at (or above) the subscription. enabled = an assignment enforces it (enforcement mode
+    ``Default``); features = assignment id → enforcement mode."""
+    mcsb = [
+        a
+        for a in assignments
+        if lid(get(a, "policy_definition_id")) == MCSB_INITIATIVE
+        and _covers_subscription(str(get(a, "scope") or ""), sub)
+    ]
+    modes = {lid(get(a, "id")): enum_str(get(a, "enforcement_mode")) for a in mcsb}
+    enforcing = [a for a in mcsb if modes[lid(get(a, "id"))].lower() == "default"]
+    enabled: bool | None
+    if enforcing:
+        enabled = True
+    elif any(not m for m in modes.values()):
+        enabled = None
+    else:
+        enabled = False
+    return SecurityService(
+        id=f"/subscriptions/{sub}/providers/microsoft.authorization/policyassignments",
+        provider=PROVIDER,
+        account=sub,
+        region=GLOBAL,
+        name="Microsoft cloud security benchmark (Azure Policy)",
+        service_kind="config_recorder",
+        enabled=enabled,
+        all_resources=any(not get(a, "not_scopes") for a in enforcing) if enforcing else None,
+        features=modes,
+    )
+
+
+def storage_account_facts(account: Any) -> dict[str, Any]:
+    """The AuditTrail fields a diagnostic setting takes from its storage account."""
+    source = enum_str(get(account, "encryption", "key_source")).lower()
+    vault = get(account, "encryption", "key_vault_properties")
+    key_id = None
+    if source == "microsoft.keyvault" and get(vault, "key_name"):
+        uri = str(get(vault, "key_vault_uri") or "").rstrip("/")
+        key_id = f"{uri}/keys/{get(vault, 'key_name')}"
+        if get(vault, "key_version"):
+            key_id += f"/{get(vault, 'key_version')}"
+    public = get(account, "allow_blob_public_access")
+    return {
+        "encrypted_cmk": {"microsoft.keyvault": True, "microsoft.storage": False}.get(source),
+        "key_id": key_id,
+        "store_public": None if public is None else bool(public),
+    }
