@@ -17,6 +17,7 @@ from checks._common import (
     unseen,
 )
 from checks._gcp_assets import judge_asset_inventory
+from checks._gcp_trail import judge_sink_lock
 from scanner.inventory import GLOBAL, AuditTrail, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -185,7 +186,7 @@ def _lowered(items: tuple[str, ...]) -> set[str]:
     title="Audit trails are integrity-validated and encrypted with a customer key",
     severity=Severity.HIGH,
     controls=("CLD.12.4.5",),
-    providers=(*PROVIDERS, "azure"),
+    providers=(*PROVIDERS, "azure", "gcp"),
     needs=(AuditTrail,),
     rationale=(
         "Log file validation proves that delivered logs were not altered or deleted, and a "
@@ -205,6 +206,11 @@ def _lowered(items: tuple[str, ...]) -> set[str]:
             "--encryption-key-vault https://<vault>.vault.azure.net --encryption-key-name "
             "<key>`."
         ),
+        "gcp": (
+            "Give the sink's bucket a retention policy and lock it (locking cannot be undone): "
+            "`gcloud storage buckets update gs://<bucket> --retention-period=365d`, then "
+            "`gcloud storage buckets update gs://<bucket> --lock-retention-period`."
+        ),
     },
     references=(
         "CIS AWS 3.0 3.2",
@@ -217,10 +223,14 @@ def _lowered(items: tuple[str, ...]) -> set[str]:
         "CIS Azure 3.0 6.1.3",
         "prowler:monitor_storage_account_with_activity_logs_cmk_encrypted",
         "prowler:monitor_storage_account_with_activity_logs_is_private",
+        "CIS GCP 2.0 2.3",
+        "CIS GCP 3.0 2.3",
+        "prowler:cloudstorage_bucket_log_retention_policy_lock",
     ),
 )
 def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     yield from judge_log_storage(inv)
+    yield from judge_sink_lock(inv)
     for trail in of_providers(inv, AuditTrail, PROVIDERS):
         evidence: dict[str, Any] = {
             "validated": trail.validated,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks._common import in_scope, of_providers, scanned_regions, scanned_scopes, unseen
+from checks._gcp_detection import judge_event_threat_detection
 from scanner.inventory import GLOBAL, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -23,7 +24,7 @@ and are reported as evidence only."""
     title="Threat detection is enabled in every region",
     severity=Severity.HIGH,
     controls=("CLD.12.4.5",),
-    providers=("aws", "azure"),
+    providers=("aws", "azure", "gcp"),
     needs=(SecurityService,),
     rationale=(
         "A managed detector watches the audit, DNS and flow records for known attack "
@@ -41,6 +42,11 @@ and are reported as evidence only."""
             "`az security pricing create -n <plan> --tier Standard` for each of "
             + ", ".join(sorted(AZURE_PLANS))
             + " (Environment settings > Defender plans in the portal)."
+        ),
+        "gcp": (
+            "Activate Security Command Center (Standard or Premium) for the organization or "
+            "project, then turn Event Threat Detection on: `gcloud scc manage services update "
+            "event-threat-detection --project=<project> --enablement-state=ENABLED`."
         ),
     },
     references=(
@@ -62,6 +68,7 @@ def threat_detection(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         if s.service_kind == "threat_detection"
     ]
     yield from _azure_defender(inv)
+    yield from judge_event_threat_detection(inv)
     for scope, region in scanned_regions(inv, PROVIDERS):
         ref = scope.region_ref(region)
         mine = [d for d in detectors if in_scope(d, scope, region)]

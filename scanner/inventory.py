@@ -309,6 +309,10 @@ class AuditTrail(Entity):
     store_public: bool | None = None
     """Whether anyone can read the log store anonymously (Azure: the storage account a
     diagnostic setting exports to allows blob public access); ``None`` if not reported."""
+    immutable: bool | None = None
+    """Whether what the trail delivers cannot be deleted or shortened before its retention
+    ends (GCP: the sink's Cloud Storage bucket has a locked retention policy); ``None`` if
+    not reported, or where the store is not read (GCP sinks to other destinations)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,8 +3,9 @@
 Every client speaks REST: Compute through google-cloud-compute, Resource Manager through
 google-cloud-resource-manager's REST transport, and Logging, IAM and Cloud Monitoring
 through google-auth's ``AuthorizedSession`` (their generated clients are gRPC-only, and the
-hand-written Logging client drops a sink's ``disabled`` flag). One base URL
-(``--api-endpoint`` / ``CLDSCAN_GCP_API_ENDPOINT``) therefore redirects all of them.
+hand-written Logging client drops a sink's ``disabled`` flag), as are Service Usage,
+Security Command Center management and the Cloud Storage JSON API (``/storage/v1``). One
+base URL (``--api-endpoint`` / ``CLDSCAN_GCP_API_ENDPOINT``) therefore redirects all of them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ HOSTS = {
     "monitoring": "https://monitoring.googleapis.com",
     "iamcredentials": "https://iamcredentials.googleapis.com",
     "serviceusage": "https://serviceusage.googleapis.com",
+    "securitycentermanagement": "https://securitycentermanagement.googleapis.com",
+    "storage": "https://storage.googleapis.com",
 }
 RETRYABLE = (gexc.TooManyRequests, gexc.InternalServerError, gexc.ServiceUnavailable)
 

@@ -6,7 +6,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
+from google.api_core import exceptions as gexc
 from google.protobuf import json_format  # type: ignore[import-untyped]
 
 from providers.gcp.errors import classify
@@ -233,9 +235,28 @@ def custom_roles(env: Env) -> Iterator[Item]:
         yield iam.custom_role(env.ctx, item)
 
 
+BUCKET_OP = "storage.buckets.get"
+
+
 def sinks(env: Env) -> Iterator[Item]:
+    """Sinks, each storage sink with its bucket's retention lock; an unreadable bucket
+    leaves that sink's lock unknown and is a gap on audit trails."""
+    locks: dict[str, bool | None] = {}
     for item in env.session.pages("logging", f"/v2/projects/{env.project}/sinks", "sinks"):
-        yield logging.sink(env.ctx, item)
+        bucket = logging.storage_bucket(str(item.get("destination", "")))
+        if bucket is not None and bucket not in locks:
+            try:
+                body = env.session.get_json(
+                    "storage",
+                    f"/storage/v1/b/{quote(bucket, safe='')}",
+                    {"fields": "retentionPolicy,iamConfiguration"},
+                )
+            except Exception as exc:
+                locks[bucket] = None
+                yield env.gap(BUCKET_OP, ("audit_trail",), exc)
+            else:
+                locks[bucket] = logging.retention_locked(body)
+        yield logging.sink(env.ctx, item, locks.get(bucket) if bucket else None)
 
 
 def alerts(env: Env) -> Iterator[Item]:
@@ -260,6 +281,16 @@ def alerts(env: Env) -> Iterator[Item]:
 def asset_inventory(env: Env) -> Iterator[Item]:
     path = f"/v1/projects/{env.project}/services/{services.ASSET_API}"
     yield services.asset_inventory(env.ctx, env.session.get_json("serviceusage", path))
+
+
+def threat_detection(env: Env) -> Iterator[Item]:
+    path = f"/v1/projects/{env.project}/locations/global/securityCenterServices/{services.ETD}"
+    body: Json | None
+    try:
+        body = env.session.get_json("securitycentermanagement", path)
+    except gexc.NotFound:
+        body = None
+    yield services.threat_detection(env.ctx, body)
 
 
 @dataclass(frozen=True)
@@ -291,4 +322,9 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("logging.sinks.list", ("audit_trail",), sinks),
     UnitSpec("monitoring.alertPolicies.list", ("alert_rule",), alerts),
     UnitSpec("serviceusage.services.get", ("security_service",), asset_inventory),
+    UnitSpec(
+        "securitycentermanagement.securityCenterServices.get",
+        ("security_service",),
+        threat_detection,
+    ),
 )

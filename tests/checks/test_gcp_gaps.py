@@ -76,6 +76,7 @@ SINK = make(
     filter_expr="",
     logging=True,
     all_regions=True,
+    immutable=True,
 )
 
 
@@ -134,6 +135,7 @@ PASSING_GCP: dict[str, tuple[Entity, ...]] = {
     "any.rolebinding.standing_admin": (VIEWER,),
     "any.credential.old_or_unused": (APP_SA_PRINCIPAL,),
     "any.audit_trail.complete": (AUDIT_CONFIG, SINK),
+    "any.audit_trail.tamper_resistant": (AUDIT_CONFIG, SINK),
     "any.alert.privileged_or_auth_event": (alert(GCP_PRIVILEGED_EVENTS),),
     "any.alert.network_change": (alert(GCP_NETWORK_EVENTS),),
     "any.network.flow_logs_enabled": (
@@ -159,14 +161,21 @@ PASSING_GCP: dict[str, tuple[Entity, ...]] = {
             all_resources=True,
         ),
     ),
+    "any.detector.threat_detection": (
+        make(
+            SecurityService,
+            f"//securitycentermanagement.googleapis.com/projects/{PROJECT}/locations/global"
+            "/securityCenterServices/event-threat-detection",
+            service_kind="threat_detection",
+            enabled=True,
+            all_resources=True,
+        ),
+    ),
 }
 CHECKS = load_checks(plugins=False)
 GCP_CHECKS = sorted(k for k, c in CHECKS.items() if "gcp" in c.providers)
-# Left out on purpose: the provider collects no Security Command Center state for GCP,
-# and trail integrity (bucket lock, CMEK on log buckets) needs LogStore, which is tier 2.
+# Left out on purpose (docs/gcp-checks.md).
 NOT_GCP = {
-    "any.detector.threat_detection",
-    "any.audit_trail.tamper_resistant",
     "any.principal.privileged_mfa",
     "any.subnet.filtering_attached",
 }
@@ -222,6 +231,7 @@ def test_a_gap_in_another_project_changes_nothing(check_id: str) -> None:
         "any.alert.privileged_or_auth_event",
         "any.alert.network_change",
         "any.config_history.recording",
+        "any.detector.threat_detection",
     ],
 )
 def test_absence_behind_a_gap_is_error_not_fail(check_id: str) -> None:

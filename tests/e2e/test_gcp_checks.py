@@ -77,9 +77,22 @@ DENIALS: dict[str, Denial] = {
         "serviceusage.services.get",
         ("security_service",),
     ),
+    "any.detector.threat_detection": Denial(
+        r"/securityCenterServices/event-threat-detection$",
+        "securitycentermanagement.securityCenterServices.get",
+        ("security_service",),
+    ),
+    "any.audit_trail.tamper_resistant": Denial(
+        r"^/storage/v1/b/", "storage.buckets.get", ("audit_trail",)
+    ),
 }
 COMPUTE_DISABLED = Denial(r"^/compute/v1/", "compute.", reason="SERVICE_DISABLED")
-FAULTS = sorted({*DENIALS.values(), COMPUTE_DISABLED}, key=lambda d: d.pattern)
+SCC_DISABLED = Denial(
+    r"/securityCenterServices/",
+    "securitycentermanagement.securityCenterServices.get",
+    reason="SERVICE_DISABLED",
+)
+FAULTS = sorted({*DENIALS.values(), COMPUTE_DISABLED, SCC_DISABLED}, key=lambda d: d.pattern)
 """One copy of the good project per fault, each refused only that API: one scan covers all."""
 
 
@@ -182,6 +195,14 @@ def test_disabled_compute_api_is_not_enabled_there_only(scan: Scan) -> None:
         assert any("not_enabled" in f["message"] for f in found), summary(found)
     iam = mine(scan, "any.rolebinding.standing_admin", project)
     assert iam and {f["status"] for f in iam} == {"PASS"}, summary(iam)
+
+
+def test_disabled_scc_api_is_error_never_pass(scan: Scan) -> None:
+    found = mine(scan, "any.detector.threat_detection", copy_of_good(SCC_DISABLED))
+    assert found and {f["status"] for f in found} == {"ERROR"}, summary(found)
+    assert any(
+        SCC_DISABLED.operation in f["message"] and "not_enabled" in f["message"] for f in found
+    ), summary(found)
 
 
 def test_scan_sent_only_reads(scan: Scan) -> None:

@@ -12,7 +12,12 @@ from scanner.inventory import GLOBAL, AlertRule, AuditTrail
 _METRIC_REF = re.compile(r'metric\.type\s*=\s*"logging\.googleapis\.com/user/([^"]+)"')
 
 
-def sink(ctx: Ctx, item: Json) -> AuditTrail:
+STORAGE_PREFIX = "storage.googleapis.com/"
+
+
+def sink(ctx: Ctx, item: Json, immutable: bool | None = None) -> AuditTrail:
+    """``immutable``: whether the sink's Cloud Storage bucket has a locked retention policy
+    (``None`` for other destinations, or when the bucket could not be read)."""
     name = str(item.get("name", ""))
     return AuditTrail(
         **ctx.base(f"projects/{ctx.project}/sinks/{name}", GLOBAL, name),
@@ -20,7 +25,24 @@ def sink(ctx: Ctx, item: Json) -> AuditTrail:
         filter_expr=str(item.get("filter", "")),  # absent: the sink exports every entry
         logging=not item.get("disabled", False),
         all_regions=True,
+        immutable=immutable,
     )
+
+
+def storage_bucket(destination: str) -> str | None:
+    """The bucket name of a ``storage.googleapis.com/BUCKET`` sink destination."""
+    if not destination.startswith(STORAGE_PREFIX):
+        return None
+    return destination.removeprefix(STORAGE_PREFIX).split("/", 1)[0] or None
+
+
+def retention_locked(bucket: Json) -> bool:
+    """Whether a Cloud Storage bucket's retention policy is locked (Bucket Lock).
+
+    The JSON API leaves ``retentionPolicy`` out when the bucket has none, and
+    ``isLocked`` out until the policy is locked: both absences mean unlocked."""
+    policy = bucket.get("retentionPolicy") or {}
+    return policy.get("isLocked") is True
 
 
 def _has_all(text: str, words: tuple[str, ...]) -> bool:
