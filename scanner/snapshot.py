@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from scanner.errors import SnapshotError
 from scanner.inventory import ENTITY_TYPES, Entity, Gap, GapReason, Inventory, ScanScope
@@ -180,17 +178,17 @@ def _check_scoped(
 
 
 def write_snapshot(inv: Inventory, path: Path) -> None:
-    """Write atomically: a crash mid-write leaves any earlier file at ``path`` intact."""
+    """Write atomically: a crash mid-write leaves any earlier file at ``path`` intact
+    (a FIFO or device at ``path`` is written in place, never replaced)."""
+    from scanner.delivery.files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(inventory_to_dict(inv), fh, indent=1, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def emit(fh: TextIO) -> None:
+        json.dump(inventory_to_dict(inv), fh, indent=1, sort_keys=False)
+        fh.write("\n")
+
+    write_atomic(path, emit, compress=False)
 
 
 def read_snapshot(path: Path) -> Inventory:

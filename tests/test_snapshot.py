@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,19 @@ def test_write_is_atomic_and_keeps_old_file_on_failure(
         write_snapshot(rich_inventory(), path)
     assert path.read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snap.json"]
+
+
+def test_write_into_a_fifo_keeps_the_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "snap.pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    write_snapshot(rich_inventory(), fifo)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a file"
+    assert received, "nothing reached the reader"
+    assert json.loads(received[0])["schema"] == "cldscan.snapshot"
 
 
 def _valid() -> dict[str, Any]:
