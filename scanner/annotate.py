@@ -53,7 +53,7 @@ def at_severity(report: ScanReport, min_severity: Severity | None) -> ScanReport
         return report
     return dataclasses.replace(
         report,
-        findings=tuple(f for f in report.findings if f.severity.at_least(min_severity)),
+        findings=tuple(f for f in report.findings if f.shown_at(min_severity)),
         _summary=[],
     )
 

@@ -229,7 +229,7 @@ def evaluate(
     for check in applicable:
         for result in run_check(check, inv, cfg):
             finding = to_finding(check, result)
-            if min_severity is None or finding.severity.at_least(min_severity):
+            if finding.shown_at(min_severity):
                 findings.append(finding)
     findings.sort(key=lambda f: (f.check_id, f.resource.account, f.resource.region, f.resource.id))
     return ScanReport(

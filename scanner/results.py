@@ -130,3 +130,9 @@ class Finding:
     @property
     def suppressed(self) -> bool:
         return self.suppression is not None
+
+    def shown_at(self, threshold: Severity | None) -> bool:
+        """Whether ``--severity threshold`` keeps this finding. ERROR findings are always
+        kept: what could not be evaluated may hide findings of any severity (a check can
+        raise a finding above its default), so it must not read as complete."""
+        return threshold is None or self.status is Status.ERROR or self.severity.at_least(threshold)

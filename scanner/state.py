@@ -273,10 +273,10 @@ def track(
 
     def keep(f: Finding, before: Seen | None = None) -> bool:
         return (
-            min_severity is None
-            or f.severity.at_least(min_severity)
+            f.shown_at(min_severity)
             or (
-                f.lifecycle is Lifecycle.RESOLVED
+                min_severity is not None
+                and f.lifecycle is Lifecycle.RESOLVED
                 and before is not None
                 and before.severity.at_least(min_severity)
             )

@@ -499,7 +499,10 @@ def test_gap_under_severity_keeps_a_critical_finding_open(tmp_path: Path) -> Non
     write_snapshot(inventory(gap_region="us-east-1"), snap)
     result = cli_run(snap, state, *critical)
     assert result.exit_code == ExitCode.INCOMPLETE, result.stderr
-    (kept,) = raised_records(result)
+    records = raised_records(result)
+    # the scope's own ERROR (high) is written too: --severity never hides what was not seen
+    assert {r["resource"]["kind"] for r in records} == {"scope", "firewall_rule"}
+    (kept,) = [r for r in records if r["finding_id"] == first["finding_id"]]
     assert (kept["status"], kept["severity"], kept["lifecycle"]) == ("ERROR", "critical", "open")
     assert kept["finding_id"] == first["finding_id"] and "still open" in kept["message"]
     saved = json.loads((state / f"aws-{ACCOUNT}.json").read_text())["findings"]
