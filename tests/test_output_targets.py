@@ -187,3 +187,18 @@ def test_siem_delivery_with_output_to_a_fifo(snapshot: Path, tmp_path: Path) -> 
         del record["time"], record["finding_info"]["created_time"]  # when rendered
     assert written and sent == written
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_failed_rename_is_one_line_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.delivery import files
+    from scanner.errors import ConfigurationError
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(ConfigurationError, match=r"cannot write .*: Operation not permitted"):
+        files.write_atomic(tmp_path / "out.json", lambda fh: fh.write("{}"), compress=False)
+    assert list(tmp_path.iterdir()) == []

@@ -198,6 +198,7 @@ def _cldscan(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str
         (["--every", "1h", "--", "scan", "aws", "--max-workers", "0"], "--max-workers"),
         (["--every", "1h", "--", "scan", "azurre"], "No such command 'azurre'"),
         (["--every", "1h", "--", "demo"], "cannot schedule 'demo'"),
+        (["--every", "1h", "--", "scan"], "'cldscan scan' needs a command: aws, azure, gcp"),
     ],
 )
 def test_bad_schedule_is_one_line_and_exit_2(args: list[str], message: str) -> None:

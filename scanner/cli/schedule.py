@@ -46,6 +46,16 @@ def check_scheduled_command(group: click.Group, args: tuple[str, ...]) -> None:
             if command is None:
                 break
             ctx = command.make_context(name or "", rest, parent=ctx)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        incomplete = exc.ctx.command
+        needs = (
+            "a command: " + ", ".join(incomplete.list_commands(exc.ctx))
+            if isinstance(incomplete, click.Group)
+            else "arguments"
+        )
+        raise ConfigurationError(
+            f"scheduled command: '{exc.ctx.command_path}' needs {needs}"
+        ) from None
     except click.ClickException as exc:
         raise ConfigurationError(f"scheduled command: {exc.format_message()}") from None
 

@@ -104,6 +104,9 @@ def write_atomic(path: Path, emit: Callable[[TextIO], None], *, compress: bool) 
     tmp = _write_temporary(directory, target.name, emit, compress=compress)
     try:
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
