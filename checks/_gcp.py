@@ -86,11 +86,23 @@ def _dests(rule: FirewallRule) -> list[str]:
     return [t.removeprefix(DEST_PREFIX) for t in rule.targets if t.startswith(DEST_PREFIX)]
 
 
+SECURE_TAG_PREFIX = "secureTag:"
+"""Firewall-policy targets by secure tag; instances' secure tags are not collected."""
+
+
 def _applies(rule: FirewallRule, targets: frozenset[str]) -> bool:
     """A rule without selectors applies to every instance of its network (destination
-    ranges do not select instances here: an allow with them is counted for every one)."""
+    ranges do not select instances here: an allow with them is counted for every one).
+
+    Secure tags are not read on instances, so an allow targeting one may apply to any
+    instance of the network (over-report), and a deny never applies through one (a deny
+    that targets only secure tags shadows nothing)."""
     selectors = _selectors(rule)
-    return not selectors or bool(targets & set(selectors))
+    if not selectors:
+        return True
+    if rule.action == "allow" and any(s.startswith(SECURE_TAG_PREFIX) for s in selectors):
+        return True
+    return bool(targets & {s for s in selectors if not s.startswith(SECURE_TAG_PREFIX)})
 
 
 def _dest_covered(deny: FirewallRule, allow: FirewallRule) -> set[str]:

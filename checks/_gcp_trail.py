@@ -1,6 +1,6 @@
-"""GCP trail integrity: a sink exporting to Cloud Storage writes into a bucket whose
-retention policy is locked (CIS GCP 2.3). Sinks to BigQuery, Pub/Sub or log buckets are
-not judged here (docs/gcp-checks.md)."""
+"""GCP trail integrity: an enabled sink exporting to Cloud Storage writes into a bucket
+whose retention policy is locked (CIS GCP 2.3). Disabled sinks (they export nothing) and
+sinks to BigQuery, Pub/Sub or log buckets are not judged here (docs/gcp-checks.md)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks._common import label, not_reported, unseen
-from scanner.inventory import AuditTrail, Inventory
+from scanner.inventory import GLOBAL, AuditTrail, Inventory
 from scanner.results import Result
 
 STORAGE = "storage.googleapis.com/"
+BUCKET_READ = "storage.buckets.get"
+
+
+def _bucket_gap(inv: Inventory, sink: AuditTrail) -> str:
+    """Why the sink's bucket could not be read, if a gap says so."""
+    for gap in inv.gaps_for(sink.provider, sink.account, GLOBAL):
+        if gap.operation == BUCKET_READ:
+            detail = f" ({gap.detail})" if gap.detail else ""
+            return f"{gap.operation}: {gap.reason.value}{detail}"
+    return ""
 
 
 def judge_sink_lock(inv: Inventory) -> Iterator[Result]:
     for sink in inv.of(AuditTrail):
         if sink.provider != "gcp" or not sink.store_id.startswith(STORAGE):
+            continue
+        if sink.logging is False:
             continue
         bucket = sink.store_id.removeprefix(STORAGE)
         evidence: dict[str, Any] = {"bucket": bucket, "retention_locked": sink.immutable}
@@ -31,6 +43,12 @@ def judge_sink_lock(inv: Inventory) -> Iterator[Result]:
                 sink,
                 f"sink {label(sink)} exports to bucket {bucket}, which has no locked retention "
                 "policy: exported logs can be deleted or the retention shortened",
+                **evidence,
+            )
+        elif why := _bucket_gap(inv, sink):
+            yield Result.error(
+                sink,
+                f"sink {label(sink)}: bucket {bucket} could not be read ({why}); cannot evaluate",
                 **evidence,
             )
         elif not unseen(inv, "gcp", sink.account, sink.region, (AuditTrail.kind,)):

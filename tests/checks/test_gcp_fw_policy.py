@@ -51,3 +51,30 @@ def test_failed_effective_firewalls_leaves_the_vpc_firewall_error() -> None:
         ADMIN, fw_set(), implied_deny(), gaps=(gap(("firewall_rule_set", "firewall_rule")),)
     )
     assert {f.status for f in findings} == {Status.ERROR}
+
+
+def test_intra_google_deny_does_not_hide_a_world_ssh_allow() -> None:
+    """A deny from 0.0.0.0/0 with srcNetworkType NON_INTERNET (normalised as not from the
+    world) does not cover internet traffic: the lower-priority world allow still fails."""
+    deny = replace(
+        policy_rule(10, action="deny"),
+        sources=("0.0.0.0/0", "networkType:NON_INTERNET"),
+        source_is_world=False,
+    )
+    pol = only(run(ADMIN, policy(), deny, policy_rule(1000)), POLICY)
+    assert pol.status is Status.FAIL
+
+
+def test_secure_tag_allow_reaches_every_instance_and_secure_tag_deny_hides_nothing() -> None:
+    tag = "secureTag:tagValues/281484"
+    public = vm("app-1", public_ips=("34.1.2.3",), firewall_set_ids=(FW_SET, POLICY))
+    allow = policy_rule(1000, targets=(tag,))
+    findings = run(ADMIN, fw_set(), implied_deny(), policy(), allow, public)
+    pol = only(findings, POLICY)
+    assert pol.status is Status.FAIL and pol.severity is Severity.CRITICAL
+    assert pol.evidence["public_targets"] == [public.id]
+    ip = only(run("any.compute.public_ip_attached", fw_set(), policy(), allow, public), public.id)
+    assert ip.evidence["admin_ports_open_to_world"] == [22]
+    deny = policy_rule(10, action="deny", targets=(tag,))
+    findings = run(ADMIN, fw_set(), implied_deny(), policy(), deny, policy_rule(1000), public)
+    assert only(findings, POLICY).status is Status.FAIL

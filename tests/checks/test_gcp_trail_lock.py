@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from scanner.inventory import AuditTrail
+from dataclasses import replace
+
+from scanner.inventory import GLOBAL, AuditTrail, Gap, GapReason
 from scanner.results import Status
 from tests.checks.builders import only
 from tests.checks.gcp_builders import PROJECT, gap, make, run
@@ -62,3 +64,41 @@ def test_other_destinations_and_audit_configs_are_not_judged() -> None:
         ),
     )
     assert run(CHECK, *others) == []
+
+
+def test_unreadable_bucket_is_tamper_error_only_and_trail_complete_still_passes() -> None:
+    """An unreadable sink bucket (gap kind log_bucket, as the provider records it) is an
+    ERROR for that sink in the tamper check and withdraws nothing else."""
+    bucket_gap = Gap(
+        "gcp",
+        PROJECT,
+        GLOBAL,
+        "storage.buckets.get",
+        ("log_bucket",),
+        GapReason.ACCESS_DENIED,
+        "403 central-logs",
+    )
+    trail = sink("all", "storage.googleapis.com/central-logs", None)
+    found = only(run(CHECK, trail, gaps=(bucket_gap,)), trail.id)
+    assert found.status is Status.ERROR
+    assert "storage.buckets.get: access_denied" in found.message
+    audit_configs = make(
+        AuditTrail,
+        f"//cloudresourcemanager.googleapis.com/projects/{PROJECT}/auditConfigs",
+        mgmt_write=True,
+        mgmt_read=True,
+        data_events=True,
+        logging=True,
+        all_regions=True,
+    )
+    complete = run("any.audit_trail.complete", audit_configs, trail, gaps=(bucket_gap,))
+    assert complete and {f.status for f in complete} == {Status.PASS}
+
+
+def test_disabled_sink_gets_no_result() -> None:
+    off = replace(sink("off", "storage.googleapis.com/acme-locked", True), logging=False)
+    assert run(CHECK, off) == []
+    unlocked_off = replace(sink("x", "storage.googleapis.com/acme-open", False), logging=False)
+    assert run(CHECK, unlocked_off) == []
+    on = sink("on", "storage.googleapis.com/acme-locked", True)
+    assert [f.status for f in run(CHECK, off, on)] == [Status.PASS]

@@ -46,10 +46,14 @@ def _same_network(resource: str, network: str) -> bool:
 
 def _from_world(match: Json, ranges: list[str]) -> bool:
     """0.0.0.0/0 or ::/0 among the source ranges, or the INTERNET source network type with
-    no range narrowing it (the two combine with AND)."""
+    no range narrowing it. Google ANDs the two: any other source network type
+    (NON_INTERNET, VPC_NETWORKS, INTRA_VPC) keeps internet traffic out of the rule."""
+    net_type = match.get("srcNetworkType")
+    if net_type and net_type != "INTERNET":
+        return False
     if WORLD & set(ranges):
         return True
-    return match.get("srcNetworkType") == "INTERNET" and not ranges
+    return net_type == "INTERNET" and not ranges
 
 
 def policy_rules(

@@ -123,3 +123,27 @@ def test_failed_effective_firewalls_is_a_firewall_gap(
     assert gaps and all(g.reason is GapReason.ACCESS_DENIED for g in gaps)
     assert all(set(g.kinds) == {"firewall_rule_set", "firewall_rule"} for g in gaps)
     assert not [s for s in inv.of(FirewallRuleSet) if s.set_kind == "fw_policy"]
+
+
+def test_non_internet_network_type_narrows_world_ranges() -> None:
+    """Google ANDs srcIpRanges with srcNetworkType: 0.0.0.0/0 from inside Google's
+    networks is not the world, for a deny (it must not shadow) and an allow alike."""
+    for net_type in ("NON_INTERNET", "VPC_NETWORKS", "INTRA_VPC"):
+        for action in ("deny", "allow"):
+            match = {
+                "srcIpRanges": ["0.0.0.0/0"],
+                "srcNetworkType": net_type,
+                "layer4Configs": [{"ipProtocol": "tcp", "ports": ["22"]}],
+            }
+            rule = _rule(action=action, match=match)
+            out = fw_policy.effective_policies(
+                CTX, NET, {"firewallPolicys": [{"name": "x", "rules": [rule]}]}
+            )
+            found = [e for e in out if isinstance(e, FirewallRule)]
+            assert not found[0].source_is_world, (net_type, action)
+            assert f"networkType:{net_type}" in found[0].sources
+    internet = _rule(match={"srcIpRanges": ["0.0.0.0/0"], "srcNetworkType": "INTERNET"})
+    out = fw_policy.effective_policies(
+        CTX, NET, {"firewallPolicys": [{"name": "x", "rules": [internet]}]}
+    )
+    assert next(e for e in out if isinstance(e, FirewallRule)).source_is_world

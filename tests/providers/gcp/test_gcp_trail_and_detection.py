@@ -98,8 +98,8 @@ def test_unreadable_bucket_is_unknown_and_a_gap(
         g.account: (g.kinds, g.reason) for g in inv.gaps if g.operation == "storage.buckets.get"
     }
     assert gaps == {
-        "acme-good": (("audit_trail",), GapReason.ACCESS_DENIED),
-        "acme-bad": (("audit_trail",), GapReason.NOT_ENABLED),
+        "acme-good": (("log_bucket",), GapReason.ACCESS_DENIED),
+        "acme-bad": (("log_bucket",), GapReason.NOT_ENABLED),
     }
     sinks = _sinks(inv)
     assert sinks["projects/acme-good/sinks/audit-archive"] is None
