@@ -68,7 +68,7 @@ def judge_log_storage(inv: Inventory) -> Iterator[Result]:
 
 def judge_policy_benchmark(inv: Inventory) -> Iterator[Result]:
     """One result per subscription: the benchmark initiative assigned at (or above) it
-    with enforcement mode Default."""
+    with enforcement mode Default and notScopes that do not exclude it."""
     services = [
         s
         for s in inv.of(SecurityService)
@@ -86,13 +86,15 @@ def judge_policy_benchmark(inv: Inventory) -> Iterator[Result]:
             yield Result.passed(
                 ref,
                 f"{where} enforces the {MCSB} initiative through Azure Policy"
-                + (" (with excluded scopes)" if partial else ""),
+                + (" (with excluded resource groups or resources)" if partial else ""),
                 **evidence,
             )
         elif None in states:
             yield Result.error(
                 ref,
-                f"{where}: the enforcement mode of the {MCSB} assignment was not reported",
+                f"{where}: whether a {MCSB} assignment is enforced for it is unknown (its "
+                "enforcement mode was not reported, or its notScopes name a management group "
+                "that may contain the subscription)",
                 **evidence,
             )
         elif unseen(inv, "azure", scope.account, GLOBAL, (SecurityService.kind,)):
@@ -100,9 +102,10 @@ def judge_policy_benchmark(inv: Inventory) -> Iterator[Result]:
         elif assignments:
             yield Result.failed(
                 ref,
-                f"{where} assigns the {MCSB} initiative with enforcement mode "
-                f"{', '.join(sorted(set(assignments.values())))} only: its policies are "
-                "evaluated but not enforced",
+                f"{where} has no {MCSB} assignment enforced for it: "
+                f"{', '.join(sorted(set(assignments.values())))} (DoNotEnforce evaluates "
+                "policies without enforcing them; notScopes that exclude the subscription "
+                "take it out)",
                 **evidence,
             )
         else:

@@ -16,7 +16,7 @@ from checks._common import (
     scanned_scopes,
     short_id,
 )
-from scanner.arm_permissions import ROLE_ASSIGNMENT_WRITE, can_assign_roles
+from scanner.arm_permissions import ROLE_ASSIGNMENT_WRITE, ROLE_DEFINITION_WRITE
 from scanner.inventory import Credential, Inventory, Principal, RoleBinding, RoleDefinition
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -295,8 +295,10 @@ def _azure_assignments(inv: Inventory) -> Iterator[Result]:
 
 
 def _azure_custom_roles(inv: Inventory) -> Iterator[Result]:
-    """Azure: custom roles that can write role assignments are owner roles in disguise (CIS
-    asks about ``*``; ``*`` minus Microsoft.Authorization writes cannot grant access)."""
+    """Azure: custom roles that can write role assignments (or role definitions, and so
+    rewrite themselves) are owner roles in disguise (CIS asks about ``*``; ``*`` minus
+    Microsoft.Authorization writes cannot grant access). The normaliser's
+    ``admin_equivalent`` is used: it evaluates each permission block on its own."""
     for role in of_providers(inv, RoleDefinition, ("azure",)):
         if role.custom is None:
             yield not_reported(role, "whether the role is custom")
@@ -308,16 +310,21 @@ def _azure_custom_roles(inv: Inventory) -> Iterator[Result]:
             "not_permissions": list(role.not_permissions),
             "assignable_scopes": list(role.assignable_scopes),
         }
-        if can_assign_roles(role.permissions, role.not_permissions):
+        if role.admin_equivalent is None:
+            yield not_reported(role, "whether the role can write role assignments")
+        elif role.admin_equivalent:
             yield Result.failed(
                 role,
-                f"custom role {label(role)} allows {ROLE_ASSIGNMENT_WRITE}, so its holders "
-                "can grant themselves any role, like Owner",
+                f"custom role {label(role)} allows {ROLE_ASSIGNMENT_WRITE} or "
+                f"{ROLE_DEFINITION_WRITE}, so its holders can grant themselves any role, "
+                "like Owner",
                 **evidence,
             )
         else:
             yield Result.passed(
-                role, f"custom role {label(role)} cannot write role assignments", **evidence
+                role,
+                f"custom role {label(role)} cannot write role assignments or role definitions",
+                **evidence,
             )
 
 

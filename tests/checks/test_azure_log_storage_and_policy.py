@@ -147,3 +147,25 @@ def test_denied_policy_assignments_are_error_without_pass() -> None:
         gaps=(az_gap(("security_service",)),),
     )
     assert {f.status for f in found} == {Status.ERROR}
+
+
+def test_resource_group_exclusions_pass_saying_so() -> None:
+    partial = benchmark(
+        True,
+        {ASSIGNMENT: "Default (notScopes exclude resource groups or resources)"},
+        all_resources=False,
+    )
+    f = only(az_run(HISTORY, partial), SCOPE_ID)
+    assert f.status is Status.PASS and "excluded resource groups or resources" in f.message
+
+
+def test_excluded_subscription_fails_naming_the_exclusion() -> None:
+    excluded = benchmark(False, {ASSIGNMENT: "Default (notScopes exclude this subscription)"})
+    f = only(az_run(HISTORY, excluded), SCOPE_ID)
+    assert f.status is Status.FAIL and "exclude this subscription" in f.message
+
+
+def test_management_group_exclusion_of_unknown_ancestry_is_error() -> None:
+    note = "Default (notScopes name a management group that may contain this subscription)"
+    f = only(az_run(HISTORY, benchmark(None, {ASSIGNMENT: note})), SCOPE_ID)
+    assert f.status is Status.ERROR and "management group" in f.message

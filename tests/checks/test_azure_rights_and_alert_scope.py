@@ -4,6 +4,7 @@ subscription."""
 from __future__ import annotations
 
 from checks.alerts import AZURE_PRIVILEGED_OPERATIONS
+from scanner.arm_permissions import can_assign_roles
 from scanner.inventory import GLOBAL, AlertRule, ComputeInstance, RoleBinding, RoleDefinition
 from scanner.results import Severity, Status
 from tests.checks.azure_builders import AZ_SCOPE, SUB_ID, arm, az, az_run
@@ -17,8 +18,13 @@ ROLES = f"{SUB_ID}/providers/microsoft.authorization/roledefinitions"
 
 
 def custom(
-    name: str, actions: tuple[str, ...], not_actions: tuple[str, ...] = ()
+    name: str,
+    actions: tuple[str, ...],
+    not_actions: tuple[str, ...] = (),
+    admin: bool | None = None,
 ) -> RoleDefinition:
+    """A one-block custom role; ``admin_equivalent`` as the normaliser computes it unless
+    given."""
     return az(
         RoleDefinition,
         f"{ROLES}/{name}",
@@ -28,6 +34,7 @@ def custom(
         permissions=actions,
         not_permissions=not_actions,
         assignable_scopes=(SUB_ID,),
+        admin_equivalent=can_assign_roles(actions, not_actions) if admin is None else admin,
     )
 
 
@@ -42,6 +49,34 @@ def test_custom_role_that_can_write_role_assignments_is_an_owner_role() -> None:
     found = az_run(ADMIN, authz, writer, clone)
     assert statuses(found) == {authz.id: Status.FAIL, writer.id: Status.FAIL, clone.id: Status.PASS}
     assert "roleAssignments/write" in only(found, writer.id).message
+
+
+def test_custom_role_that_can_rewrite_role_definitions_is_an_owner_role() -> None:
+    rewriter = custom("rewriter", ("Microsoft.Authorization/roleDefinitions/write", "*/read"))
+    found = only(az_run(ADMIN, rewriter), rewriter.id)
+    assert found.status is Status.FAIL and "roleDefinitions/write" in found.message
+
+
+def test_custom_role_judged_on_the_normalisers_per_block_verdict() -> None:
+    # Two blocks flattened: the second block's NotActions seem to cancel the first block's
+    # roleAssignments/write, but ARM evaluates each block on its own.
+    two_blocks = custom(
+        "two-blocks",
+        ("Microsoft.Authorization/roleAssignments/write", "*"),
+        ("Microsoft.Authorization/*/Write",),
+        admin=True,
+    )
+    unknown = az(
+        RoleDefinition,
+        f"{ROLES}/unknown",
+        region=GLOBAL,
+        name="unknown",
+        custom=True,
+        permissions=("*",),
+        assignable_scopes=(SUB_ID,),
+    )
+    found = az_run(ADMIN, two_blocks, unknown)
+    assert statuses(found) == {two_blocks.id: Status.FAIL, unknown.id: Status.ERROR}
 
 
 # --- every identity of a VM --------------------------------------------------------------

@@ -72,6 +72,44 @@ def test_custom_roles_judged_by_effective_actions() -> None:
     assert vm_operator is False
 
 
+def test_role_definition_writes_are_admin_equivalent() -> None:
+    # A custom role that can rewrite role definitions can rewrite itself to gain
+    # roleAssignments/write.
+    assert _role(
+        "c6", name="rw", custom=True, actions=["Microsoft.Authorization/roleDefinitions/write"]
+    )
+    assert _role(
+        "c7", name="rd", custom=True, actions=["Microsoft.Authorization/roleDefinitions/*"]
+    )
+    assert can_assign_roles(("microsoft.authorization/ROLEDEFINITIONS/write",), ()) is True
+    assert (
+        can_assign_roles(
+            ("Microsoft.Authorization/roleDefinitions/write",),
+            ("Microsoft.Authorization/roleDefinitions/write",),
+        )
+        is False
+    )
+
+
+def test_each_permission_block_is_evaluated_on_its_own() -> None:
+    body = arm.role_definition(SUB, "c8", name="two", custom=True, actions=["*"])
+    body["properties"]["permissions"] = [
+        {"actions": ["Microsoft.Authorization/roleAssignments/write"], "notActions": []},
+        {"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]},
+    ]
+    role = identity.role_definition(RoleDefinition.deserialize(body), SUB)
+    assert role.admin_equivalent is True
+    # the entity's fields stay the flattened union
+    assert role.permissions == ("Microsoft.Authorization/roleAssignments/write", "*")
+    assert role.not_permissions == ("Microsoft.Authorization/*/Write",)
+    # two blocks that each cannot grant access still cannot
+    body["properties"]["permissions"] = [
+        {"actions": ["Microsoft.Compute/*"], "notActions": []},
+        {"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]},
+    ]
+    assert identity.role_definition(RoleDefinition.deserialize(body), SUB).admin_equivalent is False
+
+
 def test_data_actions_do_not_count() -> None:
     body = arm.role_definition(SUB, "c5", name="blob", custom=True, actions=["*/read"])
     body["properties"]["permissions"][0]["dataActions"] = ["*"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from providers.azure.normalise.common import PROVIDER, base, enum_str, get, lid
-from scanner.arm_permissions import can_assign_roles
+from scanner.arm_permissions import blocks_can_assign_roles
 from scanner.inventory import GLOBAL, Principal, RoleBinding, RoleDefinition
 
 ADMIN_ROLE_NAMES = frozenset({"Owner", "User Access Administrator"})
@@ -25,6 +25,13 @@ def role_definition(role: Any, sub: str) -> RoleDefinition:
     not_actions = tuple(
         dict.fromkeys(str(a) for p in permissions for a in get(p, "not_actions") or ())
     )
+    blocks = [
+        (
+            tuple(str(a) for a in get(p, "actions") or ()),
+            tuple(str(a) for a in get(p, "not_actions") or ()),
+        )
+        for p in permissions
+    ]
     custom = enum_str(get(role, "role_type")).lower() == "customrole"
     name = str(get(role, "role_name") or get(role, "name") or "")
     return RoleDefinition(
@@ -34,7 +41,7 @@ def role_definition(role: Any, sub: str) -> RoleDefinition:
         not_permissions=not_actions,
         assignable_scopes=tuple(lid(s) for s in get(role, "assignable_scopes") or ()),
         admin_equivalent=(name in ADMIN_ROLE_NAMES and not custom)
-        or can_assign_roles(actions, not_actions),
+        or blocks_can_assign_roles(blocks),
     )
 
 

@@ -202,18 +202,53 @@ MCSB_INITIATIVE = (
 """The Microsoft cloud security benchmark initiative (Defender for Cloud's default)."""
 
 
+MANAGEMENT_GROUPS = "/providers/microsoft.management/managementgroups/"
+
+
 def _covers_subscription(scope: str, sub: str) -> bool:
     """Assigned at the subscription itself or above it (a management group)."""
     scope = lid(scope).rstrip("/")
-    return scope == f"/subscriptions/{sub}" or scope.startswith(
-        "/providers/microsoft.management/managementgroups/"
-    )
+    return scope == f"/subscriptions/{sub}" or scope.startswith(MANAGEMENT_GROUPS)
+
+
+NO_EXCLUSION, INSIDE, EXCLUDED, MAYBE_EXCLUDED = 0, 1, 3, 2
+"""How an assignment's notScopes touch the subscription, by increasing weight."""
+EXCLUSION_NOTES = {
+    NO_EXCLUSION: "",
+    INSIDE: " (notScopes exclude resource groups or resources of this subscription)",
+    MAYBE_EXCLUDED: " (notScopes name a management group that may contain this subscription)",
+    EXCLUDED: " (notScopes exclude this subscription)",
+}
+
+
+def _exclusion(assignment: Any, sub: str) -> int:
+    """The weightiest way the assignment's notScopes touch the subscription. cldscan does
+    not read the management-group hierarchy, so a management group other than the
+    assignment's own scope may or may not be above the subscription."""
+    own = f"/subscriptions/{sub}"
+    scope = lid(get(assignment, "scope")).rstrip("/")
+    worst = NO_EXCLUSION
+    for raw in get(assignment, "not_scopes") or ():
+        ns = lid(raw).rstrip("/")
+        if not ns or ns in (own, scope):
+            return EXCLUDED
+        if ns.startswith(own + "/"):
+            weight = INSIDE
+        elif ns.startswith("/subscriptions/"):
+            weight = NO_EXCLUSION
+        else:
+            weight = MAYBE_EXCLUDED
+        worst = max(worst, weight)
+    return worst
 
 
 def policy_benchmark(assignments: Iterable[Any], sub: str) -> SecurityService:
     """One ``config_recorder`` service per subscription: the benchmark initiative assigned
     at (or above) the subscription. enabled = an assignment enforces it (enforcement mode
-    ``Default``); features = assignment id → enforcement mode."""
+    ``Default``) and its notScopes do not exclude the subscription (None when a notScope is
+    a management group that may contain it); features = assignment id → enforcement mode,
+    with a note when notScopes touch the subscription."""
+    sub = sub.lower()
     mcsb = [
         a
         for a in assignments
@@ -221,11 +256,14 @@ def policy_benchmark(assignments: Iterable[Any], sub: str) -> SecurityService:
         and _covers_subscription(str(get(a, "scope") or ""), sub)
     ]
     modes = {lid(get(a, "id")): enum_str(get(a, "enforcement_mode")) for a in mcsb}
-    enforcing = [a for a in mcsb if modes[lid(get(a, "id"))].lower() == "default"]
+    exclusion = {lid(get(a, "id")): _exclusion(a, sub) for a in mcsb}
+    live = [k for k in modes if exclusion[k] != EXCLUDED]
+    enforcing = [k for k in live if modes[k].lower() == "default"]
+    applying = [k for k in enforcing if exclusion[k] in (NO_EXCLUSION, INSIDE)]
     enabled: bool | None
-    if enforcing:
+    if applying:
         enabled = True
-    elif any(not m for m in modes.values()):
+    elif enforcing or any(not modes[k] for k in live):
         enabled = None
     else:
         enabled = False
@@ -237,8 +275,8 @@ def policy_benchmark(assignments: Iterable[Any], sub: str) -> SecurityService:
         name="Microsoft cloud security benchmark (Azure Policy)",
         service_kind="config_recorder",
         enabled=enabled,
-        all_resources=any(not get(a, "not_scopes") for a in enforcing) if enforcing else None,
-        features=modes,
+        all_resources=any(exclusion[k] == NO_EXCLUSION for k in applying) if applying else None,
+        features={k: m + EXCLUSION_NOTES[exclusion[k]] for k, m in modes.items()},
     )
 
 
