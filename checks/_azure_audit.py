@@ -5,22 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checks._common import in_scope, label, short_id, unseen
+from checks._common import gap_cause, in_scope, label, short_id, unseen
 from scanner.inventory import GLOBAL, AuditTrail, Inventory, SecurityService
 from scanner.results import Result
 
 STORAGE_MARK = "/providers/microsoft.storage/storageaccounts/"
 STORAGE_READ = "Microsoft.Storage/storageAccounts/read"
 MCSB = "Microsoft cloud security benchmark"
-
-
-def _storage_gap(inv: Inventory, trail: AuditTrail) -> str:
-    """Why the trail's storage account could not be read, if a gap says so."""
-    for gap in inv.gaps_for(trail.provider, trail.account, GLOBAL):
-        if gap.operation == STORAGE_READ:
-            detail = f" ({gap.detail})" if gap.detail else ""
-            return f"{gap.operation}: {gap.reason.value}{detail}"
-    return ""
 
 
 def judge_log_storage(inv: Inventory) -> Iterator[Result]:
@@ -46,7 +37,7 @@ def judge_log_storage(inv: Inventory) -> Iterator[Result]:
         if lacks:
             yield Result.failed(trail, f"{where} {', and '.join(lacks)}", **evidence)
         elif trail.encrypted_cmk is None or trail.store_public is None:
-            why = _storage_gap(inv, trail)
+            why = gap_cause(inv, trail, STORAGE_READ)
             unknown = " and ".join(
                 what
                 for what, value in (

@@ -82,6 +82,16 @@ def bindings_of(inv: Inventory, principal: Principal) -> list[RoleBinding]:
     return [b for b in inv.of(RoleBinding) if b.principal_id in holders]
 
 
+def gap_cause(inv: Inventory, entity: Entity, operation: str) -> str:
+    """``operation: reason (detail)`` of the account-wide gap that left ``entity``'s
+    related data unread, or "" when no such gap was recorded."""
+    for gap in inv.gaps_for(entity.provider, entity.account, GLOBAL):
+        if gap.operation == operation:
+            detail = f" ({gap.detail})" if gap.detail else ""
+            return f"{gap.operation}: {gap.reason.value}{detail}"
+    return ""
+
+
 def unseen(inv: Inventory, provider: str, account: str, region: str, kinds: Iterable[str]) -> bool:
     """Whether a gap may hide entities of ``kinds`` here: absence then proves nothing.
 

@@ -7,21 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checks._common import label, not_reported, unseen
-from scanner.inventory import GLOBAL, AuditTrail, Inventory
+from checks._common import gap_cause, label, not_reported, unseen
+from scanner.inventory import AuditTrail, Inventory
 from scanner.results import Result
 
 STORAGE = "storage.googleapis.com/"
 BUCKET_READ = "storage.buckets.get"
-
-
-def _bucket_gap(inv: Inventory, sink: AuditTrail) -> str:
-    """Why the sink's bucket could not be read, if a gap says so."""
-    for gap in inv.gaps_for(sink.provider, sink.account, GLOBAL):
-        if gap.operation == BUCKET_READ:
-            detail = f" ({gap.detail})" if gap.detail else ""
-            return f"{gap.operation}: {gap.reason.value}{detail}"
-    return ""
 
 
 def judge_sink_lock(inv: Inventory) -> Iterator[Result]:
@@ -45,7 +36,7 @@ def judge_sink_lock(inv: Inventory) -> Iterator[Result]:
                 "policy: exported logs can be deleted or the retention shortened",
                 **evidence,
             )
-        elif why := _bucket_gap(inv, sink):
+        elif why := gap_cause(inv, sink, BUCKET_READ):
             yield Result.error(
                 sink,
                 f"sink {label(sink)}: bucket {bucket} could not be read ({why}); cannot evaluate",

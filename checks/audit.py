@@ -16,7 +16,7 @@ from checks._common import (
     scanned_scopes,
     unseen,
 )
-from checks._gcp_assets import judge_asset_inventory
+from checks._gcp_services import ASSET_INVENTORY, judge_project_service
 from checks._gcp_trail import judge_sink_lock
 from scanner.inventory import GLOBAL, AuditTrail, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
@@ -302,7 +302,7 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
     ),
 )
 def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
-    yield from judge_asset_inventory(inv)
+    yield from judge_project_service(inv, ASSET_INVENTORY)
     yield from judge_policy_benchmark(inv)
     services = [
         s

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks._common import in_scope, of_providers, scanned_regions, scanned_scopes, unseen
-from checks._gcp_detection import judge_event_threat_detection
+from checks._gcp_services import EVENT_THREAT_DETECTION, judge_project_service
 from scanner.inventory import GLOBAL, Inventory, SecurityService
 from scanner.registry import CheckConfig, check
 from scanner.results import Result, Severity
@@ -68,7 +68,7 @@ def threat_detection(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
         if s.service_kind == "threat_detection"
     ]
     yield from _azure_defender(inv)
-    yield from judge_event_threat_detection(inv)
+    yield from judge_project_service(inv, EVENT_THREAT_DETECTION)
     for scope, region in scanned_regions(inv, PROVIDERS):
         ref = scope.region_ref(region)
         mine = [d for d in detectors if in_scope(d, scope, region)]
