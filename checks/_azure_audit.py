@@ -88,7 +88,7 @@ def judge_policy_benchmark(inv: Inventory) -> Iterator[Result]:
                 "that may contain the subscription)",
                 **evidence,
             )
-        elif unseen(inv, "azure", scope.account, GLOBAL, (SecurityService.kind,)):
+        elif unseen(inv, "azure", scope.account, GLOBAL, ("security_service:config_recorder",)):
             continue
         elif assignments:
             yield Result.failed(

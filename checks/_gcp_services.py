@@ -43,6 +43,7 @@ EVENT_THREAT_DETECTION = ProjectService(
 def judge_project_service(inv: Inventory, service: ProjectService) -> Iterator[Result]:
     """PASS when the service is on in the project, FAIL when reported off, ERROR when its
     state was not reported; silent where a gap hides it (the engine reports the gap)."""
+    kind = f"{SecurityService.kind}:{service.service_kind}"
     services = [
         s
         for s in inv.of(SecurityService)
@@ -60,7 +61,7 @@ def judge_project_service(inv: Inventory, service: ProjectService) -> Iterator[R
             yield Result.passed(ref, f"{where} {service.on}", **evidence)
         elif None in states:
             yield Result.error(ref, f"{where}: {service.unknown} was not reported", **evidence)
-        elif unseen(inv, "gcp", scope.account, GLOBAL, (SecurityService.kind,)):
+        elif unseen(inv, "gcp", scope.account, GLOBAL, (kind,)):
             continue
         else:
             yield Result.failed(ref, f"{where} {service.off}", **evidence)

@@ -256,13 +256,16 @@ def tamper_resistant(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             )
 
 
+CONFIG_RECORDER = "security_service:config_recorder"
+
+
 @check(
     id="any.config_history.recording",
     title="Configuration history is recorded for all resources in every region",
     severity=Severity.MEDIUM,
     controls=("CLD.12.4.5", "CLD.13.1.4"),
     providers=(*PROVIDERS, "azure", "gcp"),
-    needs=(SecurityService,),
+    needs=(CONFIG_RECORDER, "security_service:asset_inventory"),
     rationale=(
         "A configuration history shows what the virtual network and machines looked like at "
         "any moment; without it changes cannot be reviewed against the network policy."
@@ -327,7 +330,7 @@ def config_history_recording(inv: Inventory, cfg: CheckConfig) -> Iterator[Resul
             yield Result.error(
                 ref, f"{where}: the configuration recorder's state was not reported", **evidence
             )
-        elif unseen(inv, scope.provider, scope.account, region, (SecurityService.kind,)):
+        elif unseen(inv, scope.provider, scope.account, region, (CONFIG_RECORDER,)):
             continue
         elif not mine:
             yield Result.failed(ref, f"no configuration recorder in {where}", **evidence)

@@ -19,13 +19,16 @@ plans (SQL, containers, App Service, Cosmos DB...) depend on resources not colle
 and are reported as evidence only."""
 
 
+THREAT_DETECTION = "security_service:threat_detection"
+
+
 @check(
     id="any.detector.threat_detection",
     title="Threat detection is enabled in every region",
     severity=Severity.HIGH,
     controls=("CLD.12.4.5",),
     providers=("aws", "azure", "gcp"),
-    needs=(SecurityService,),
+    needs=(THREAT_DETECTION,),
     rationale=(
         "A managed detector watches the audit, DNS and flow records for known attack "
         "patterns (credential theft, crypto-mining, reconnaissance) that nobody reviews by "
@@ -81,7 +84,7 @@ def threat_detection(inv: Inventory, cfg: CheckConfig) -> Iterator[Result]:
             yield Result.error(
                 ref, f"{where}: the threat detector's status was not reported", **evidence
             )
-        elif unseen(inv, scope.provider, scope.account, region, (SecurityService.kind,)):
+        elif unseen(inv, scope.provider, scope.account, region, (THREAT_DETECTION,)):
             continue
         elif mine:
             yield Result.failed(ref, f"the threat detector in {where} is suspended", **evidence)
@@ -123,7 +126,7 @@ def _azure_defender(inv: Inventory) -> Iterator[Result]:
             yield Result.passed(
                 ref, f"{where}: Defender plans {', '.join(required)} are on", **evidence
             )
-        elif not unseen(inv, scope.provider, scope.account, GLOBAL, (SecurityService.kind,)):
+        elif not unseen(inv, scope.provider, scope.account, GLOBAL, (THREAT_DETECTION,)):
             yield Result.failed(
                 ref, f"{where}: no Defender for Cloud plans were reported", **evidence
             )

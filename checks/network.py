@@ -230,7 +230,7 @@ def _within(destination: str, peers: list[IpNetwork]) -> bool:
     severity=Severity.HIGH,
     controls=("CLD.13.1.4", "CLD.12.4.5"),
     providers=("aws", "azure", "gcp"),
-    needs=(Network, Subnet, FlowLogConfig),
+    needs=(Network, Subnet, FlowLogConfig, "security_service:network_watcher"),
     rationale=(
         "Flow logs are the virtual network's equivalent of a physical network's traffic "
         "records; without them an intrusion or exfiltration cannot be traced, and without "
@@ -396,6 +396,9 @@ def _azure_flow_logs(
         )
 
 
+WATCHER_KIND = "security_service:network_watcher"
+
+
 def _azure_watchers(inv: Inventory) -> Iterator[Result]:
     """Azure: flow logs need a network watcher in each region in use."""
     watchers = [
@@ -415,7 +418,7 @@ def _azure_watchers(inv: Inventory) -> Iterator[Result]:
             yield Result.error(
                 ref, f"{where}: the network watcher's state was not reported", **evidence
             )
-        elif unseen(inv, scope.provider, scope.account, region, (FlowLogConfig.kind,)):
+        elif unseen(inv, scope.provider, scope.account, region, (WATCHER_KIND, FlowLogConfig.kind)):
             continue
         else:
             yield Result.failed(

@@ -39,7 +39,7 @@ def render() -> str:
             f"- Severity: {check.severity.value}",
             f"- Controls: {', '.join(check.controls)}",
             f"- Providers: {', '.join(check.providers)}",
-            f"- Needs: {', '.join(cls.kind for cls in check.needs)}",
+            f"- Needs: {', '.join(check.needed_kinds)}",
             f"- References: {', '.join(check.references) or '-'}",
             "",
             f"*Why:* {check.rationale}",

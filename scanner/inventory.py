@@ -495,7 +495,17 @@ class Gap:
     detail: str = ""
 
     def affects(self, kinds: Iterable[str]) -> bool:
-        return not self.kinds or bool(set(self.kinds) & set(kinds))
+        """Whether this gap hides any of ``kinds``.
+
+        A kind may be qualified ``"<entity kind>:<qualifier>"`` (e.g.
+        ``"security_service:threat_detection"``): one service of a shared entity kind.
+        A qualified gap kind ``K:q`` affects wanted ``K:q`` and plain ``K``; a plain gap
+        kind ``K`` affects wanted ``K`` and every ``K:q``. No gap kinds affects everything.
+        """
+        if not self.kinds:
+            return True
+        mine = set(self.kinds) | {k.partition(":")[0] for k in self.kinds}
+        return any(k in mine or k.partition(":")[0] in self.kinds for k in kinds)
 
 
 @dataclass(frozen=True, slots=True)

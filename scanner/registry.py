@@ -18,7 +18,7 @@ import structlog
 
 from scanner.controls import CONTROLS
 from scanner.errors import CheckLoadError
-from scanner.inventory import Entity, Inventory, Provider
+from scanner.inventory import ENTITY_TYPES, Entity, Inventory, Provider
 from scanner.results import Result, Severity
 
 ENTRY_POINT_GROUP = "cldscan.checks"
@@ -51,7 +51,9 @@ class Check:
     severity: Severity
     controls: tuple[str, ...]
     providers: tuple[str, ...]
-    needs: tuple[type[Entity], ...]
+    needs: tuple[type[Entity] | str, ...]
+    """Entity classes, or qualified kind strings ``"<entity kind>:<qualifier>"`` naming one
+    service of a shared kind (``"security_service:threat_detection"``)."""
     rationale: str
     remediation: Mapping[str, str]
     """How to fix a failure, by provider; the key ``any`` serves providers not named."""
@@ -60,7 +62,7 @@ class Check:
 
     @property
     def needed_kinds(self) -> tuple[str, ...]:
-        return tuple(cls.kind for cls in self.needs)
+        return tuple(need if isinstance(need, str) else need.kind for need in self.needs)
 
     def remediation_for(self, provider: str) -> str:
         return self.remediation.get(provider) or self.remediation.get(ANY_PROVIDER, "")
@@ -79,7 +81,7 @@ def check(
     severity: Severity,
     controls: Sequence[str],
     providers: Sequence[str],
-    needs: Sequence[type[Entity]],
+    needs: Sequence[type[Entity] | str],
     rationale: str,
     remediation: str | Mapping[str, str],
     references: Sequence[str] = (),
@@ -87,7 +89,8 @@ def check(
     """Register a check function. The function itself is returned unchanged.
 
     ``remediation`` is one text for every provider, or a text per provider name
-    (with ``any`` as the fallback).
+    (with ``any`` as the fallback). ``needs`` holds entity classes or qualified kinds
+    ``"<entity kind>:<qualifier>"``.
     """
 
     def register(func: CheckFunction) -> CheckFunction:
@@ -130,6 +133,17 @@ def _validate(entry: Check) -> None:
         )
     if not entry.needs:
         raise CheckLoadError(f"check {entry.id}: declares no entity kinds in 'needs'")
+    for need in entry.needs:
+        if isinstance(need, str) and not _qualified_kind(need):
+            raise CheckLoadError(
+                f"check {entry.id}: need {need!r} is not '<entity kind>:<qualifier>' "
+                "with a known entity kind"
+            )
+
+
+def _qualified_kind(need: str) -> bool:
+    kind, sep, qualifier = need.partition(":")
+    return bool(sep) and kind in ENTITY_TYPES and bool(qualifier) and ":" not in qualifier
 
 
 def load_checks(*, plugins: bool = True) -> dict[str, Check]:

@@ -241,9 +241,14 @@ def fetch_config_recorders(env: Env) -> Iterator[Item]:
                 "ConfigurationRecordersStatus", []
             )
         except Exception as exc:
-            yield env.gap("config:DescribeConfigurationRecorderStatus", ("security_service",), exc)
+            yield env.gap("config:DescribeConfigurationRecorderStatus", (CONFIG_RECORDER,), exc)
     yield from detection.config_recorders(recorders, statuses, env.ctx)
 
+
+THREAT_DETECTION = "security_service:threat_detection"
+CONFIG_RECORDER = "security_service:config_recorder"
+"""Gap kinds qualified by ``SecurityService.service_kind``: a denied GuardDuty does not hide
+Config, nor the other way round."""
 
 REPORT_POLLS = 12
 """GenerateCredentialReport polls, waiting 0.2 s, 0.4 s, ... (capped at 5 s) in between."""
@@ -367,11 +372,11 @@ REGIONAL: tuple[UnitSpec, ...] = (
     UnitSpec("ec2", "GetEbsEncryptionByDefault", ("region_settings",), fetch=fetch_region_settings),
     UnitSpec("cloudtrail", "DescribeTrails", ("audit_trail",), fetch=fetch_trails),
     UnitSpec("logs", "DescribeMetricFilters", ("alert_rule",), fetch=fetch_alerts),
-    UnitSpec("guardduty", "ListDetectors", ("security_service",), fetch=fetch_detectors),
+    UnitSpec("guardduty", "ListDetectors", (THREAT_DETECTION,), fetch=fetch_detectors),
     UnitSpec(
         "config",
         "DescribeConfigurationRecorders",
-        ("security_service",),
+        (CONFIG_RECORDER,),
         fetch=fetch_config_recorders,
     ),
 )

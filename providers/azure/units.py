@@ -277,7 +277,7 @@ UNITS: tuple[UnitSpec, ...] = (
     ),
     UnitSpec(
         "Microsoft.Network/networkWatchers/read",
-        (SecurityService.kind, FlowLogConfig.kind),
+        (f"{SecurityService.kind}:network_watcher", FlowLogConfig.kind),
         watchers_and_flow_logs,
     ),
     UnitSpec("Microsoft.Insights/diagnosticSettings/read", (AuditTrail.kind,), diagnostic_settings),
@@ -292,10 +292,14 @@ UNITS: tuple[UnitSpec, ...] = (
         (RoleBinding.kind, Principal.kind),
         role_assignments,
     ),
-    UnitSpec("Microsoft.Security/pricings/read", (SecurityService.kind,), defender_plans),
+    UnitSpec(
+        "Microsoft.Security/pricings/read",
+        (f"{SecurityService.kind}:threat_detection",),
+        defender_plans,
+    ),
     UnitSpec(
         "Microsoft.Authorization/policyAssignments/read",
-        (SecurityService.kind,),
+        (f"{SecurityService.kind}:config_recorder",),
         policy_assignments,
     ),
 )

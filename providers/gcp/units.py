@@ -325,10 +325,10 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("iam.roles.list", ("role_definition",), custom_roles),
     UnitSpec("logging.sinks.list", ("audit_trail",), sinks),
     UnitSpec("monitoring.alertPolicies.list", ("alert_rule",), alerts),
-    UnitSpec("serviceusage.services.get", ("security_service",), asset_inventory),
+    UnitSpec("serviceusage.services.get", ("security_service:asset_inventory",), asset_inventory),
     UnitSpec(
         "securitycentermanagement.securityCenterServices.get",
-        ("security_service",),
+        ("security_service:threat_detection",),
         threat_detection,
     ),
 )

@@ -186,3 +186,22 @@ def test_log_storage_judged_only_where_the_activity_log_goes_to_storage(scan: Ru
     assert judged == {"activity-to-storage": "PASS", "archive-public": "FAIL"}, summary(mine)
     (bad,) = [f for f in mine if f["status"] == "FAIL"]
     assert "Microsoft-managed key" in str(bad["message"]) and "public" in str(bad["message"])
+
+
+@pytest.mark.parametrize(
+    ("denied", "sibling"),
+    [
+        ("any.detector.threat_detection", "any.config_history.recording"),
+        ("any.detector.threat_detection", "any.network.flow_logs_enabled"),
+        ("any.config_history.recording", "any.detector.threat_detection"),
+        ("any.network.flow_logs_enabled", "any.detector.threat_detection"),
+    ],
+)
+def test_denied_security_service_leaves_sibling_services_evaluated(
+    azure: Azure, denied: str, sibling: str
+) -> None:
+    """Defender plans, network watchers and policy assignments are all SecurityService, but
+    their gaps carry qualified kinds: one denied read does not ERROR the others' checks."""
+    findings = azure.findings_when_denied(DENIED_READ[denied])
+    good = [f for f in findings if f.check_id == sibling and f.resource.account == GOOD_SUB]
+    assert good and {f.status for f in good} == {Status.PASS}, [(f.status, f.message) for f in good]

@@ -85,10 +85,12 @@ DENIALS: dict[str, Denial] = {
         "GetTrailStatus", "AccessDeniedException", ("audit_trail",)
     ),
     "any.detector.threat_detection": Denial(
-        "ListDetectors", "AccessDeniedException", ("security_service",), OTHER
+        "ListDetectors", "AccessDeniedException", ("security_service:threat_detection",), OTHER
     ),
     "any.config_history.recording": Denial(
-        "DescribeConfigurationRecorders", "AccessDeniedException", ("security_service",)
+        "DescribeConfigurationRecorders",
+        "AccessDeniedException",
+        ("security_service:config_recorder",),
     ),
     "any.network.flow_logs_enabled": Denial(
         "DescribeFlowLogs", EC2_DENIED, ("flow_log_config",), OTHER

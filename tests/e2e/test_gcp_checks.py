@@ -75,12 +75,12 @@ DENIALS: dict[str, Denial] = {
     "any.config_history.recording": Denial(
         r"/services/cloudasset\.googleapis\.com$",
         "serviceusage.services.get",
-        ("security_service",),
+        ("security_service:asset_inventory",),
     ),
     "any.detector.threat_detection": Denial(
         r"/securityCenterServices/event-threat-detection$",
         "securitycentermanagement.securityCenterServices.get",
-        ("security_service",),
+        ("security_service:threat_detection",),
     ),
     "any.audit_trail.tamper_resistant": Denial(
         r"^/storage/v1/b/", "storage.buckets.get", ("log_bucket",)

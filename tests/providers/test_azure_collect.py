@@ -284,7 +284,11 @@ def test_denied_policy_assignments_are_a_gap(arm: FakeArm) -> None:
     arm.faults.append(deny("/microsoft.authorization/policyassignments", BAD_SUB))
     inv = collect(FAST)
     assert [(g.account, g.operation, g.kinds) for g in inv.gaps] == [
-        (BAD_SUB, "Microsoft.Authorization/policyAssignments/read", (SecurityService.kind,))
+        (
+            BAD_SUB,
+            "Microsoft.Authorization/policyAssignments/read",
+            (f"{SecurityService.kind}:config_recorder",),
+        )
     ]
     recorders = [s for s in inv.of(SecurityService) if s.service_kind == "config_recorder"]
     assert [s.account for s in recorders] == [GOOD_SUB]

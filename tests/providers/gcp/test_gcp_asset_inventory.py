@@ -40,5 +40,7 @@ def test_denied_is_a_gap(gcp_fake: FakeGoogle, gcp_env: dict[str, str]) -> None:
     gcp_fake.fail(r"/services/cloudasset", project="acme-good")
     inv = _scan("acme-good")
     gaps = [g for g in inv.gaps if g.operation == "serviceusage.services.get"]
-    assert [(g.kinds, g.reason) for g in gaps] == [(("security_service",), GapReason.ACCESS_DENIED)]
+    assert [(g.kinds, g.reason) for g in gaps] == [
+        (("security_service:asset_inventory",), GapReason.ACCESS_DENIED)
+    ]
     assert not [s for s in inv.of(SecurityService) if s.service_kind == "asset_inventory"]

@@ -75,8 +75,8 @@ def test_scc_denied_or_disabled_is_a_gap(gcp_fake: FakeGoogle, gcp_env: dict[str
     inv = _scan("acme-good", "acme-bad")
     gaps = {g.account: (g.kinds, g.reason) for g in inv.gaps if g.operation == SCC_OP}
     assert gaps == {
-        "acme-good": (("security_service",), GapReason.ACCESS_DENIED),
-        "acme-bad": (("security_service",), GapReason.NOT_ENABLED),
+        "acme-good": (("security_service:threat_detection",), GapReason.ACCESS_DENIED),
+        "acme-bad": (("security_service:threat_detection",), GapReason.NOT_ENABLED),
     }
     assert _etd(inv) == {}
 
