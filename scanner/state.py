@@ -272,14 +272,11 @@ def track(
     gone: list[Finding] = []
 
     def keep(f: Finding, before: Seen | None = None) -> bool:
-        return (
-            f.shown_at(min_severity)
-            or (
-                min_severity is not None
-                and f.lifecycle is Lifecycle.RESOLVED
-                and before is not None
-                and before.severity.at_least(min_severity)
-            )
+        return f.shown_at(min_severity) or (
+            min_severity is not None
+            and f.lifecycle is Lifecycle.RESOLVED
+            and before is not None
+            and before.severity.at_least(min_severity)
         )
 
     for found in report.findings:

@@ -34,6 +34,7 @@ def _unavailable(reason: str) -> None:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(f"{reason} (apt-get install rsyslog rsyslog-gnutls)")
 
+
 CONFIG = """
 global(
   workDirectory="{dir}"
