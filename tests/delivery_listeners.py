@@ -71,7 +71,7 @@ def _handler(state: Hec) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass
+            """Keep the test output free of one line per request."""
 
         def _answer(self, status: int, doc: dict[str, Any], retry_after: str | None) -> None:
             body = json.dumps(doc).encode()

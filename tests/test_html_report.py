@@ -249,7 +249,7 @@ class _Nesting(HTMLParser):
             self.stack.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pass
+        """A self-closing tag (``<rect/>``) opens nothing that must be closed."""
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID:
